@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine with Python 3.11+ and make:
+#   make serve   -> virtual environment, install, build the dataset, serve it on :8080 (PORT overrides)
+#   make test    -> virtual environment with test extras, ruff, mypy, every test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8080
+BUILD_DIR ?= build
+
+.PHONY: serve build test lint bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
+
+install: $(VENV)/.installed
+
+build: $(VENV)/.installed
+	$(BIN)/sistercities build --build-dir $(BUILD_DIR)
+
+serve: build
+	$(BIN)/sistercities serve --build-dir $(BUILD_DIR) --port $(PORT)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check server tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache

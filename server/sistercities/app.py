@@ -1,0 +1,55 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from sistercities import settings as settings_mod
+from sistercities.release import NoBuildError, current
+from sistercities.routes import ROUTES
+from sistercities.store import StoreError, open_store
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the web application.
+
+    ``config`` overrides settings (see :mod:`sistercities.settings`).  The
+    release in ``BUILD_DIR/current`` is opened read-only; no RDF is parsed.
+    """
+    from sistercities.views.common import Site, error
+
+    cfg = settings_mod.load(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_REQUEST_BYTES"]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    release = store = None
+    try:
+        release = current(cfg["BUILD_DIR"])
+        store = open_store(cfg, release.store_dir)
+    except (NoBuildError, StoreError) as e:
+        log.warning("serving without data: %s", e)
+    app.extensions["sistercities"] = Site(settings=cfg, release=release, store=store)
+
+    for route in ROUTES:
+        module, _, func = route.handler.partition(":")
+        handler = getattr(importlib.import_module("sistercities.views." + module), func)
+        app.add_url_rule(route.rule, route.endpoint, handler, methods=list(route.methods))
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):  # type: ignore[no-untyped-def]
+        return error(e.code or 500, e.description or e.name)
+
+    @app.errorhandler(Exception)
+    def internal_error(e: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error")
+        return error(500, "Internal error. It has been logged; please report it if it persists.")
+
+    return app

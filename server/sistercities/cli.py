@@ -1,0 +1,98 @@
+"""The ``sistercities`` command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sistercities import settings as settings_mod
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> dict[str, Any]:
+    try:
+        return settings_mod.load(overrides, config_file=ctx.obj.get("config"))
+    except settings_mod.ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@click.group()
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML file of settings (or SISTERCITIES_CONFIG).")
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """Publish the city-twinning knowledge graph as linked data."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+@main.command("settings")
+@click.pass_context
+def show_settings(ctx: click.Context) -> None:
+    """Print every setting with its current value."""
+    cfg = _settings(ctx)
+    for s in settings_mod.SETTINGS:
+        click.echo(f"{s.name} = {cfg[s.name]!r}    # {s.help}")
+
+
+@main.command()
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="Folder holding ontology/, shapes/ and data/.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where releases are written (BUILD_DIR).")
+@click.pass_context
+def build(ctx: click.Context, project: Path, build_dir: Path | None) -> None:
+    """Validate, then load everything into the store and write the dumps."""
+    from sistercities.build import build as do_build
+
+    cfg = _settings(ctx, BUILD_DIR=str(build_dir) if build_dir else None)
+    rel = do_build(project, Path(cfg["BUILD_DIR"]), cfg["BASE_IRI"])
+    click.echo(f"built {rel}")
+
+
+def _serve_help() -> str:
+    lines = ["Serve the current build with gunicorn.", "", "\b", "Settings (environment SISTERCITIES_<NAME>, or --config TOML):"]
+    lines += [f"  {s.name} (default {s.default!r}): {s.help}" for s in settings_mod.SETTINGS]
+    return "\n".join(lines)
+
+
+@main.command(help=_serve_help())
+@click.option("--host", default=None, help="Address to bind (HOST).")
+@click.option("--port", type=int, default=None, help="Port to bind (PORT).")
+@click.option("--workers", type=int, default=None, help="Worker processes (WORKERS).")
+@click.option("--build-dir", default=None, help="Build folder (BUILD_DIR).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, build_dir: str | None) -> None:
+    cfg = _settings(ctx, HOST=host, PORT=port, WORKERS=workers, BUILD_DIR=build_dir)
+    from sistercities.release import NoBuildError, current
+
+    try:
+        rel = current(cfg["BUILD_DIR"])
+    except NoBuildError as e:
+        raise click.ClickException(str(e)) from None
+    env = dict(os.environ)
+    for s in settings_mod.SETTINGS:
+        env[settings_mod.ENV_PREFIX + s.name] = str(cfg[s.name])
+    env.pop(settings_mod.ENV_PREFIX + "CONFIG", None)
+    gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    if gunicorn is None:
+        raise click.ClickException("gunicorn is not installed in this environment")
+    args = [
+        gunicorn,
+        "--bind", f"{cfg['HOST']}:{cfg['PORT']}",
+        "--workers", str(cfg["WORKERS"]),
+        "--worker-class", "gthread", "--threads", "1",
+        "--timeout", str(int(cfg["QUERY_TIMEOUT"]) + 30),
+        "--access-logfile", "-",
+        "sistercities.app:create_app()",
+    ]
+    click.echo(f"serving release {rel.version} on http://{cfg['HOST']}:{cfg['PORT']}/", err=True)
+    sys.stdout.flush()
+    os.execve(gunicorn, args, env)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,74 @@
+"""Where a build lives on disk, and its manifest.
+
+Layout of ``BUILD_DIR``::
+
+    BUILD_DIR/
+      current -> releases/<version>      (symlink, swapped only when a build is complete)
+      releases/<version>/
+        store/                           pyoxigraph store (opened read-only by the server)
+        dumps/sistercities-<version>.*   the dumps (Turtle, N-Triples gzip, N-Quads gzip, TriG, JSON-LD)
+        manifest.json                    see :class:`Release` and the README
+
+Never imports Flask.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.json"
+CURRENT = "current"
+RELEASES = "releases"
+
+
+class NoBuildError(FileNotFoundError):
+    """BUILD_DIR has no complete build."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """A complete build, read from its manifest."""
+
+    path: Path
+    manifest: dict[str, Any] = field(repr=False)
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+    @property
+    def store_dir(self) -> Path:
+        return self.path / "store"
+
+    @property
+    def dumps_dir(self) -> Path:
+        return self.path / "dumps"
+
+    @property
+    def build_time(self) -> str:
+        return str(self.manifest["build_time"])
+
+    @property
+    def modified(self) -> str:
+        return str(self.manifest.get("modified", self.manifest["build_time"]))
+
+    @property
+    def triples(self) -> int:
+        return int(self.manifest["triples"])
+
+
+def current(build_dir: str | Path) -> Release:
+    """The release ``BUILD_DIR/current`` points at (resolved once: a later swap
+    does not move a running server under its feet)."""
+    link = Path(build_dir) / CURRENT
+    if not link.exists():
+        raise NoBuildError(f"no build in {Path(build_dir).resolve()}: run `sistercities build` first")
+    path = link.resolve()
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise NoBuildError(f"{path / MANIFEST}: unreadable manifest ({e})") from None
+    return Release(path=path, manifest=manifest)

@@ -1,0 +1,165 @@
+"""The small store interface the web tier talks to, and its two backends.
+
+* :class:`EmbeddedStore` — the pyoxigraph store of a build, opened read-only
+  (many gunicorn workers can open the same store).
+* :class:`RemoteStore` — any SPARQL 1.1 query endpoint (Oxigraph server,
+  Fuseki, Virtuoso...), for when the data outgrows one machine.
+
+Both answer the same four calls with pyoxigraph terms, so the code above
+them does not care where the data lives.  The default graph is the union of
+the named graphs unless a caller passes ``default_graphs``.  Never imports Flask.
+"""
+
+from __future__ import annotations
+
+import abc
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = dict[str, Any]
+
+
+class StoreError(RuntimeError):
+    """The store could not answer (unreachable remote, broken build...)."""
+
+
+class Store(abc.ABC):
+    """What the web tier needs from a SPARQL store."""
+
+    @abc.abstractmethod
+    def query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean:
+        """Run a SPARQL query; results as pyoxigraph objects."""
+
+    def select(self, sparql: str, **kw: Any) -> list[Row]:
+        res = self.query(sparql, **kw)
+        if not isinstance(res, ox.QuerySolutions):
+            raise TypeError("select() needs a SELECT query")
+        names = [v.value for v in res.variables]
+        return [{n: sol[n] for n in names if sol[n] is not None} for sol in res]
+
+    def ask(self, sparql: str, **kw: Any) -> bool:
+        return bool(self.query(sparql, **kw))
+
+    def construct(self, sparql: str, **kw: Any) -> list[ox.Triple]:
+        res = self.query(sparql, **kw)
+        if isinstance(res, (ox.QuerySolutions, ox.QueryBoolean)):
+            raise TypeError("construct() needs a CONSTRUCT or DESCRIBE query")
+        return list(res)
+
+    @abc.abstractmethod
+    def quads(
+        self,
+        subject: Term | None = None,
+        predicate: ox.NamedNode | None = None,
+        obj: Term | None = None,
+        graph: ox.NamedNode | None = None,
+    ) -> Iterable[ox.Quad]:
+        """Quads matching a pattern (None = any), across all named graphs."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the store."""
+
+
+def _dataset_kw(default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
+    if default_graphs:
+        kw["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    else:
+        kw["use_default_graph_as_union"] = True
+    if named_graphs:
+        kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    return kw
+
+
+class EmbeddedStore(Store):
+    """A pyoxigraph store on disk, opened read-only (or an in-memory one for tests)."""
+
+    def __init__(self, path: str | Path | None = None, *, store: ox.Store | None = None) -> None:
+        if store is not None:
+            self.ox = store
+        else:
+            if path is None or not Path(path).is_dir():
+                raise StoreError(f"no built store at {path}: run `sistercities build` first")
+            self.ox = ox.Store.read_only(str(path))
+
+    def query(self, sparql, *, default_graphs=None, named_graphs=None):  # type: ignore[no-untyped-def]
+        return self.ox.query(sparql, **_dataset_kw(default_graphs, named_graphs))
+
+    def quads(self, subject=None, predicate=None, obj=None, graph=None):  # type: ignore[no-untyped-def]
+        for q in self.ox.quads_for_pattern(subject, predicate, obj, graph):
+            if not isinstance(q.graph_name, ox.DefaultGraph):
+                yield q
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 Protocol endpoint reached over HTTP (POST, form-encoded)."""
+
+    def __init__(self, endpoint: str, *, timeout: float = 30.0) -> None:
+        if not endpoint.startswith(("http://", "https://")):
+            raise StoreError(f"STORE_URL must be an http(s) URL, got {endpoint!r}")
+        self.endpoint = endpoint
+        self.timeout = timeout
+
+    def _post(self, sparql: str, accept: str, default_graphs=None, named_graphs=None) -> bytes:  # type: ignore[no-untyped-def]
+        from urllib.parse import urlencode
+
+        params: list[tuple[str, str]] = [("query", sparql)]
+        params += [("default-graph-uri", g) for g in default_graphs or ()]
+        params += [("named-graph-uri", g) for g in named_graphs or ()]
+        req = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
+            self.endpoint,
+            data=urlencode(params).encode(),
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310 - configured endpoint
+                return cast(bytes, resp.read())
+        except urllib.error.HTTPError as e:
+            raise StoreError(f"remote store answered {e.code}: {e.read()[:500].decode('utf-8', 'replace')}") from None
+        except (urllib.error.URLError, OSError) as e:
+            raise StoreError(f"remote store unreachable: {e}") from None
+
+    def query(self, sparql, *, default_graphs=None, named_graphs=None):  # type: ignore[no-untyped-def]
+        # Ask for both kinds at once; the answer's type tells which we got.
+        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        body = self._post(sparql, accept, default_graphs, named_graphs)
+        head = body.lstrip()[:1]
+        if head == b"{":
+            return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        triples = [q.triple for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
+        return _TripleList(triples)  # type: ignore[return-value]
+
+    def quads(self, subject=None, predicate=None, obj=None, graph=None):  # type: ignore[no-untyped-def]
+        def term(t: Any, var: str) -> str:
+            return f"?{var}" if t is None else str(t)
+
+        s, p, o = term(subject, "s"), term(predicate, "p"), term(obj, "o")
+        g = term(graph, "g")
+        rows = self.select(f"SELECT * WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}")
+        for r in rows:
+            yield ox.Quad(
+                subject or r["s"], predicate or r["p"], obj or r["o"], graph or r["g"]
+            )
+
+
+class _TripleList(list):  # type: ignore[type-arg]
+    """Stands in for ox.QueryTriples on a remote CONSTRUCT answer."""
+
+
+def open_store(settings: dict[str, Any], store_dir: Path | None) -> Store:
+    """The store the settings ask for."""
+    if settings.get("STORE_URL"):
+        return RemoteStore(settings["STORE_URL"], timeout=float(settings["QUERY_TIMEOUT"]))
+    return EmbeddedStore(store_dir)

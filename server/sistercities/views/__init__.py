@@ -1,0 +1,1 @@
+"""Thin HTTP handlers.  Each module maps requests onto plain, Flask-free modules."""

@@ -1,0 +1,142 @@
+"""Shared fixtures: the real build, the app/client/runner trio, a live server.
+
+* ``built``      – a release built once per session from the real ontology/, shapes/ and data/.
+* ``store``      – its pyoxigraph store, read-only (:class:`sistercities.store.EmbeddedStore`).
+* ``sparql``     – ``sparql(query) -> list[dict[var, pyoxigraph term]]`` over it (default graph = union).
+* ``app`` / ``client`` / ``runner`` – Flask's test trio on that build.
+* ``live_server`` – a real ``sistercities serve`` (gunicorn) process on a free loopback port;
+  yields its root URL and is stopped by PID at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sistercities import create_app
+from sistercities.build import build as do_build
+from sistercities.release import Release, current
+from sistercities.store import EmbeddedStore
+from sistercities.uris import DEFAULT_BASE
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SISTERCITIES_SHARED", ROOT.parent / "shared"))
+BASE = DEFAULT_BASE
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"shared/ not found at {SHARED} (set SISTERCITIES_SHARED)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("build")
+    do_build(ROOT, d, BASE)
+    return d
+
+
+@pytest.fixture(scope="session")
+def built(build_dir: Path) -> Release:
+    return current(build_dir)
+
+
+@pytest.fixture(scope="session")
+def store(built: Release) -> EmbeddedStore:
+    return EmbeddedStore(built.store_dir)
+
+
+@pytest.fixture(scope="session")
+def sparql(store: EmbeddedStore) -> Callable[[str], list[dict[str, Any]]]:
+    def run(query: str) -> list[dict[str, Any]]:
+        return store.select(query)
+
+    return run
+
+
+@pytest.fixture()
+def app(build_dir: Path):  # type: ignore[no-untyped-def]
+    app = create_app({"BUILD_DIR": str(build_dir)})
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture()
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner():  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(build_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None,
+                 log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``sistercities serve`` on a free port; return (process, root URL) once healthy."""
+    port = free_port()
+    full_env = {**os.environ, **(env or {})}
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sistercities.cli", "serve", "--build-dir", str(build_dir),
+         "--port", str(port), "--workers", str(workers)],
+        env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if requests.get(root + "/-/health", timeout=1).status_code == 200:
+                return proc, root
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    stop_server(proc)
+    raise RuntimeError("server did not become healthy in 30 s")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    proc, root = start_server(build_dir, log=log)
+    try:
+        yield root
+    finally:
+        stop_server(proc)
