@@ -21,4 +21,14 @@ ROUTES: tuple[Route, ...] = (
     # service metadata
     Route("/-/health", "health", "meta:health"),
     Route("/-/version", "version", "meta:version"),
+    # dereferenceable IRIs: things answer 303 to documents (views/resource.py)
+    Route("/id/<path:rest>", "thing_id", "resource:thing"),
+    Route("/ontology", "thing_ontology", "resource:thing"),
+    Route("/ontology/<path:rest>", "thing_ontology_term", "resource:thing"),
+    Route("/shapes", "thing_shapes", "resource:thing"),
+    Route("/shapes/<path:rest>", "thing_shape", "resource:thing"),
+    Route("/graph/<path:rest>", "thing_graph", "resource:thing"),
+    Route("/doc/<path:rest>", "document", "resource:document"),
+    Route("/search", "search", "resource:search"),
+    Route("/wikidata/<qid>", "wikidata", "resource:wikidata"),
 )
