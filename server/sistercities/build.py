@@ -1,78 +1,223 @@
-"""Build a release: load ontology, shapes and data into a new pyoxigraph
-store, write dumps and the manifest, then swap ``BUILD_DIR/current``.
+"""Build a release: validate, load into a new pyoxigraph store, compute VoID
+statistics, write dumps and the manifest, then swap ``BUILD_DIR/current``.
 
-MINIMAL FIRST VERSION (lead): validation, dumps in every format, stats,
-no-op rebuilds and progress are added by the build owner.
+The build never touches the published release until the new one is complete:
+it works in ``releases/<version>.tmp-<pid>``, renames it to
+``releases/<version>`` and atomically replaces the ``current`` symlink.  On
+any failure the temporary folder is removed and ``current`` is unchanged.
+Unchanged inputs (same files, contents, BASE_IRI and software version) do no
+work.  Never imports Flask.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import fcntl
+import gc
 import json
 import os
-from dataclasses import dataclass
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
-from sistercities.release import CURRENT, MANIFEST, RELEASES
+from sistercities import __version__, dumps, stats
+from sistercities.rdfio import Input, input_hash, inputs, load
+from sistercities.release import CURRENT, MANIFEST, RELEASES, NoBuildError, Release, current
+from sistercities.report import Report
+from sistercities.validate import Timer, check_layout, validate_store
+
+__all__ = ["BuildError", "Input", "build", "inputs"]
+
+Log = Callable[[str], None]
+LOCK = ".build.lock"
+TMP_MARK = ".tmp-"
 
 
-@dataclass(frozen=True)
-class Input:
-    path: Path
-    graph: str  # IRI of the named graph the file is loaded into
+class BuildError(Exception):
+    """The inputs are invalid (see ``report``) or the build folder is unusable."""
+
+    def __init__(self, message: str, report: Report | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
-def inputs(project: Path, base: str) -> list[Input]:
-    """Every input file with its graph: ontology/*.ttl -> {base}ontology,
-    shapes/*.ttl -> {base}shapes, data/<slug>.ttl -> {base}graph/<slug>."""
-    found: list[Input] = []
-    for folder, graph in (("ontology", base + "ontology"), ("shapes", base + "shapes")):
-        for p in sorted((project / folder).glob("*.ttl")):
-            found.append(Input(p, graph))
-    for p in sorted((project / "data").glob("*.ttl")):
-        found.append(Input(p, base + "graph/" + p.stem))
-    return found
+def _nolog(_: str) -> None:
+    pass
 
 
-def build(project: Path, build_dir: Path, base: str) -> Path:
-    files = inputs(project, base)
-    h = hashlib.sha256(base.encode())
-    for f in files:
-        h.update(str(f.path.relative_to(project)).encode() + b"\0" + f.path.read_bytes())
-    digest = h.hexdigest()
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    version = f"{now:%Y.%m.%d}-{digest[:8]}"
-    rel = build_dir / RELEASES / version
-    rel.mkdir(parents=True, exist_ok=True)
-    store = ox.Store(str(rel / "store"))
-    for f in files:
-        store.bulk_load(path=str(f.path), format=ox.RdfFormat.TURTLE, base_iri=base, to_graph=ox.NamedNode(f.graph))
-    store.flush()
-    dumps = rel / "dumps"
-    dumps.mkdir(exist_ok=True)
-    nq = dumps / f"sistercities-{version}.nq"
-    store.dump(str(nq), ox.RdfFormat.N_QUADS)
-    triples = len(store)
-    del store
-    manifest = {
-        "version": version,
-        "build_time": now.isoformat().replace("+00:00", "Z"),
-        "modified": now.isoformat().replace("+00:00", "Z"),
-        "input_hash": digest,
-        "base_iri": base,
-        "triples": triples,
-        "graphs": sorted({f.graph for f in files}),
-        "dumps": [],
-        "stats": {},
-    }
-    (rel / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+def _iso(t: dt.datetime) -> str:
+    return t.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@contextmanager
+def _locked(build_dir: Path) -> Iterator[None]:
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / LOCK, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another build is running in {build_dir} (lock {build_dir / LOCK})") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _current_or_none(build_dir: Path) -> Release | None:
+    try:
+        return current(build_dir)
+    except NoBuildError:
+        return None
+
+
+def _swap(build_dir: Path, version: str) -> None:
     link = build_dir / CURRENT
-    tmp = build_dir / (CURRENT + ".tmp")
-    if tmp.is_symlink():
+    tmp = build_dir / f"{CURRENT}{TMP_MARK}{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     os.symlink(Path(RELEASES) / version, tmp)
-    os.replace(tmp, link)
-    return rel
+    os.replace(tmp, link)  # atomic on POSIX
+
+
+def _clean_stale(build_dir: Path) -> None:
+    """Remove temp folders of builds that died (we hold the lock: nobody else is building)."""
+    for p in (build_dir / RELEASES).glob(f"*{TMP_MARK}*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in build_dir.glob(f"{CURRENT}{TMP_MARK}*"):
+        p.unlink(missing_ok=True)
+
+
+def prune(build_dir: Path, keep: int) -> list[str]:
+    """Delete all but the ``keep`` newest complete releases (never the current one)."""
+    rels = build_dir / RELEASES
+    cur = (build_dir / CURRENT).resolve() if (build_dir / CURRENT).exists() else None
+    done = [p for p in rels.iterdir() if p.is_dir() and TMP_MARK not in p.name and (p / MANIFEST).exists()]
+    done.sort(key=lambda p: (p / MANIFEST).stat().st_mtime, reverse=True)
+    removed = []
+    for p in done[max(keep, 1):]:
+        if cur is not None and p.resolve() == cur:
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p.name)
+    return removed
+
+
+def build(
+    project: Path,
+    build_dir: Path,
+    base: str,
+    *,
+    validate: bool = True,
+    shacl: bool = True,
+    force: bool = False,
+    keep: int = 3,
+    log: Log = _nolog,
+) -> Path:
+    """Build ``project`` into ``build_dir``; return the path of the (new or unchanged) current release.
+
+    Raises :class:`BuildError` (with ``.report``) when the inputs are invalid;
+    nothing is published then.  ``validate=False`` skips the term, SHACL and
+    quality checks (syntax is always checked); ``shacl=False`` skips only SHACL.
+    """
+    project, build_dir = Path(project).resolve(), Path(build_dir)
+    files = inputs(project, base)
+    layout = check_layout(project, files)
+    if layout:
+        raise BuildError(layout[0].message, Report(issues=layout))
+    t0 = time.perf_counter()
+    digest = input_hash(files, base)
+    with _locked(build_dir):
+        _clean_stale(build_dir)
+        cur = _current_or_none(build_dir)
+        if cur is not None and not force and cur.manifest.get("input_hash") == digest:
+            log(f"up to date: {cur.version}")
+            return cur.path
+        now = dt.datetime.now(dt.UTC)
+        version = f"{now:%Y.%m.%d}-{digest[:8]}"
+        final = build_dir / RELEASES / version
+        # `modified` moves only when the inputs change (a forced rebuild keeps it)
+        same = cur is not None and cur.manifest.get("input_hash") == digest
+        modified = cur.modified if same and cur is not None else _iso(now)
+        tmp = build_dir / RELEASES / f"{version}{TMP_MARK}{os.getpid()}"
+        tmp.mkdir(parents=True)
+        try:
+            manifest = _build_into(tmp, project, files, base, version, digest, now, modified,
+                                   validate=validate, shacl=shacl, log=log)
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            old = None
+            if final.exists():  # --force on the same day: move the old one aside first
+                old = final.with_name(f"{version}{TMP_MARK}old-{os.getpid()}")
+                os.rename(final, old)
+            os.rename(tmp, final)
+            _swap(build_dir, version)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        removed = prune(build_dir, keep)
+        if removed:
+            log(f"pruned old releases: {', '.join(removed)}")
+        log(f"built {version}: {manifest['triples']:,} quads in {time.perf_counter() - t0:.1f} s")
+        return final.resolve()
+
+
+def _build_into(
+    tmp: Path, project: Path, files: list[Input], base: str, version: str, digest: str, now: dt.datetime, modified: str,
+    *, validate: bool, shacl: bool, log: Log,
+) -> dict[str, Any]:
+    report = Report(files=len(files))
+    store = ox.Store(str(tmp / "store"))
+    try:
+        log(f"loading {len(files)} files")
+        with Timer(report, "load", log):
+            report.extend(load(store, files, base, bulk=True))
+            report.checks.append("syntax")
+        report.triples = len(store)
+        if report.ok and validate:
+            log("validating" + ("" if shacl else " (SHACL skipped)"))
+            validate_store(store, project, files, base, shacl_check=shacl, report=report, log=log)
+        if not report.ok:
+            raise BuildError(f"invalid input: {report.summary()}", report)
+        log("statistics")
+        with Timer(report, "stats", log):
+            per_graph = stats.graph_triples(store)
+            st = stats.compute(store, base)
+        log("dumps")
+        with Timer(report, "dumps", log):
+            dump_list = dumps.write_all(store, tmp / "dumps", version, base, log=log)
+        store.flush()
+        graphs: dict[str, dict[str, Any]] = {}
+        for f in files:
+            g = graphs.setdefault(f.graph, {"iri": f.graph, "file": f.rel, "files": [], "triples": per_graph.get(f.graph, 0)})
+            g["files"].append(f.rel)
+        for g in graphs.values():
+            if len(g["files"]) > 1:
+                g["file"] = g["files"][0].split("/", 1)[0] + "/"
+        total = len(store)
+    finally:
+        del store
+        gc.collect()
+    return {
+        "version": version,
+        "build_time": _iso(now),
+        "modified": modified,
+        "input_hash": digest,
+        "base_iri": base,
+        "software_version": __version__,
+        "triples": total,
+        "graphs": list(graphs.values()),
+        "dumps": dump_list,
+        "stats": st,
+        "validation": {
+            "checks": report.checks,
+            "errors": report.errors,
+            "warnings": report.warnings,
+            "timings": report.timings,
+        },
+    }

@@ -38,19 +38,80 @@ def show_settings(ctx: click.Context) -> None:
         click.echo(f"{s.name} = {cfg[s.name]!r}    # {s.help}")
 
 
+def _project_opts(f: Any) -> Any:
+    f = click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Where releases are written (BUILD_DIR).")(f)
+    f = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+                     help="Folder holding ontology/, shapes/, data/ and queries/quality/.")(f)
+    return f
+
+
+def _root(project: Path) -> str:
+    """How report paths are prefixed: relative to the working directory when possible."""
+    try:
+        rel = project.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return str(project.resolve()) + "/"
+    return "" if str(rel) == "." else rel.as_posix() + "/"
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
 @main.command()
-@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
-              help="Folder holding ontology/, shapes/ and data/.")
-@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where releases are written (BUILD_DIR).")
+@_project_opts
+@click.option("--skip-shacl", is_flag=True, help="Skip SHACL (syntax, terms and quality checks still run).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report as readable lines or as JSON (for CI).")
 @click.pass_context
-def build(ctx: click.Context, project: Path, build_dir: Path | None) -> None:
-    """Validate, then load everything into the store and write the dumps."""
+def validate(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl: bool, fmt: str) -> None:
+    """Check syntax, terms, SHACL shapes and quality queries; exit 1 on any error.
+
+    \b
+    Each finding is one line, like a compiler's:
+      data/x.ttl:12:5: error: Turtle syntax error: ...
+      data/x.ttl:8: error: unknown property tw:partnr: not declared in ontology/; did you mean tw:partner?
+      data/reference.ttl:96: warning: <id/city/maizuru> owl:sameAs: ... [rule <shapes/CityShape>]
+    Errors (syntax, unknown terms, sh:Violation) exit 1; warnings and info exit 0.
+    """
+    from sistercities.validate import validate_project
+
+    cfg = _settings(ctx, BUILD_DIR=str(build_dir) if build_dir else None)
+    report = validate_project(project, cfg["BASE_IRI"], shacl_check=not skip_shacl)
+    click.echo(report.to_json() if fmt == "json" else report.format(_root(project)))
+    if not report.ok:
+        ctx.exit(1)
+
+
+@main.command()
+@_project_opts
+@click.option("--skip-shacl", is_flag=True, help="Skip SHACL only (for large generated data).")
+@click.option("--no-validate", is_flag=True, help="Skip terms, SHACL and quality checks (syntax is always checked).")
+@click.option("--force", is_flag=True, help="Rebuild even if the inputs did not change.")
+@click.option("--keep", type=click.IntRange(min=1), default=3, show_default=True, help="Releases kept on disk.")
+@click.pass_context
+def build(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl: bool, no_validate: bool,
+          force: bool, keep: int) -> None:
+    """Validate, then load everything into a new store, write dumps and the manifest, and publish it.
+
+    Invalid input publishes nothing and exits 1; the current release stays.
+    Unchanged inputs do no work ("up to date: <version>").
+    """
+    from sistercities.build import BuildError
     from sistercities.build import build as do_build
 
     cfg = _settings(ctx, BUILD_DIR=str(build_dir) if build_dir else None)
-    rel = do_build(project, Path(cfg["BUILD_DIR"]), cfg["BASE_IRI"])
-    click.echo(f"built {rel}")
+    try:
+        rel = do_build(project, Path(cfg["BUILD_DIR"]), cfg["BASE_IRI"], validate=not no_validate,
+                       shacl=not skip_shacl, force=force, keep=keep, log=_err)
+    except BuildError as e:
+        if e.report is not None and e.report.issues:
+            _err(e.report.format(_root(project)))
+        raise click.ClickException(f"build failed, nothing published: {e}") from None
+    except OSError as e:
+        raise click.ClickException(f"build failed, nothing published: {e}") from None
+    click.echo(str(rel))
 
 
 def _serve_help() -> str:

@@ -1,0 +1,106 @@
+"""Write the release's dumps from the built store (pyoxigraph, streaming).
+
+* ``sistercities-<v>.ttl``    Turtle, default graph = union of all graphs (each triple once)
+* ``sistercities-<v>.nt.gz``  N-Triples, gzip, same triples
+* ``sistercities-<v>.nq.gz``  N-Quads, gzip, keeps the named graphs
+* ``sistercities-<v>.trig``   TriG, keeps the named graphs
+* ``sistercities-<v>.jsonld``  JSON-LD, keeps the named graphs
+
+Each is described in the manifest with format, IANA media type, bytes,
+sha256, compression, triples (quads for dataset formats) and ``quads``.
+Never imports Flask.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyoxigraph as ox
+
+from sistercities.serialize import prefixes
+
+UNION = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # pyoxigraph de-duplicates CONSTRUCT output
+
+
+@dataclass(frozen=True)
+class DumpFormat:
+    ext: str
+    name: str
+    media_type: str
+    ox_format: ox.RdfFormat
+    quads: bool
+    gzip: bool = False
+
+
+DUMP_FORMATS: tuple[DumpFormat, ...] = (
+    DumpFormat("ttl", "Turtle", "text/turtle", ox.RdfFormat.TURTLE, quads=False),
+    DumpFormat("nt.gz", "N-Triples", "application/n-triples", ox.RdfFormat.N_TRIPLES, quads=False, gzip=True),
+    DumpFormat("nq.gz", "N-Quads", "application/n-quads", ox.RdfFormat.N_QUADS, quads=True, gzip=True),
+    DumpFormat("trig", "TriG", "application/trig", ox.RdfFormat.TRIG, quads=True),
+    DumpFormat("jsonld", "JSON-LD", "application/ld+json", ox.RdfFormat.JSON_LD, quads=True),
+)
+
+
+class _Counter:
+    def __init__(self, it: Any) -> None:
+        self.it, self.n = it, 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for x in self.it:
+            self.n += 1
+            yield x
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _named_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    for q in store.quads_for_pattern(None, None, None, None):
+        if not isinstance(q.graph_name, ox.DefaultGraph):
+            yield q
+
+
+def write_one(store: ox.Store, fmt: DumpFormat, path: Path, base: str) -> int:
+    """Write one dump; return the number of triples (or quads) written."""
+    pfx = prefixes(base) if fmt.ox_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
+    out: BinaryIO = (
+        gzip.GzipFile(path, "wb", compresslevel=6, mtime=0) if fmt.gzip  # type: ignore[assignment]
+        else open(path, "wb")  # noqa: SIM115
+    )
+    data = _Counter(_named_quads(store) if fmt.quads else store.query(UNION, use_default_graph_as_union=True))
+    with out:
+        ox.serialize(data, out, fmt.ox_format, prefixes=pfx)
+    return data.n
+
+
+def write_all(store: ox.Store, dumps_dir: Path, version: str, base: str,
+              log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Write every dump into ``dumps_dir``; the manifest's ``dumps`` list."""
+    dumps_dir.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in DUMP_FORMATS:
+        path = dumps_dir / f"sistercities-{version}.{fmt.ext}"
+        n = write_one(store, fmt, path, base)
+        out.append({
+            "file": path.name,
+            "format": fmt.name,
+            "media_type": fmt.media_type,
+            "bytes": path.stat().st_size,
+            "sha256": _sha256(path),
+            "compression": "application/gzip" if fmt.gzip else None,
+            "triples": n,
+            "quads": fmt.quads,
+        })
+        if log:
+            log(f"  {path.name}: {n:,} {'quads' if fmt.quads else 'triples'}, {path.stat().st_size:,} bytes")
+    return out

@@ -1,0 +1,255 @@
+"""Validate a project: syntax, terms, SHACL, SPARQL quality checks.
+
+:func:`validate_store` runs on a pyoxigraph store already holding every input
+file in its named graph (the build's new store, or an in-memory one from
+:func:`validate_project`) and returns a plain :class:`~sistercities.report.Report`.
+
+SHACL follows docs/model.md: pySHACL with ``inference="none"``, data graph =
+all data files + all ontology files, shapes graph = all shapes files.
+Quality checks are ``queries/quality/*.rq`` SELECT queries returning ``?focus``
+and ``?message``; each row is a warning.  Never imports Flask.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import RDF, SH
+
+from sistercities import terms
+from sistercities.rdfio import DATA, ONTOLOGY, SHAPES, Input, Locator, compact, inputs, load, term_str
+from sistercities.report import ERROR, INFO, WARNING, Issue, Report
+from sistercities.serialize import to_rdflib_term
+
+Log = Callable[[str], None]
+
+_SEVERITY = {SH.Violation: ERROR, SH.Warning: WARNING, SH.Info: INFO}
+
+
+def _nolog(_: str) -> None:
+    pass
+
+
+class Timer:
+    def __init__(self, report: Report, name: str, log: Log) -> None:
+        self.report, self.name, self.log = report, name, log
+
+    def __enter__(self) -> Timer:
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        dt = time.perf_counter() - self.t0
+        self.report.timings[self.name] = round(dt, 3)
+        if exc[0] is None:
+            self.log(f"  {self.name}: {dt:.1f} s")
+
+
+# --- where a node lives --------------------------------------------------------------
+
+
+class FileIndex:
+    """Map a node back to the data file(s) it is described in (subject position first)."""
+
+    def __init__(self, store: ox.Store, files: list[Input], base: str, locator: Locator) -> None:
+        self.store, self.base, self.locator, self.files = store, base, locator, files
+        self.by_graph: dict[str, list[Input]] = defaultdict(list)
+        for f in files:
+            self.by_graph[f.graph].append(f)
+
+    def files_of(self, node: ox.NamedNode | ox.BlankNode) -> list[tuple[Input, int | None]]:
+        graphs = {q.graph_name.value for q in self.store.quads_for_pattern(node, None, None, None)
+                  if isinstance(q.graph_name, ox.NamedNode)}
+        if not graphs:
+            graphs = {q.graph_name.value for q in self.store.quads_for_pattern(None, None, node, None)
+                      if isinstance(q.graph_name, ox.NamedNode)}
+        out: list[tuple[Input, int | None]] = []
+        for g in sorted(graphs):
+            for f in self.by_graph.get(g, []):
+                line = self.locator.line_of(f.path, node.value, subject=True) if isinstance(node, ox.NamedNode) else None
+                if line is not None or len(self.by_graph[g]) == 1:
+                    out.append((f, line))
+        # data files first: that is where a curator fixes things
+        out.sort(key=lambda fl: (fl[0].kind != DATA, fl[0].rel))
+        return out
+
+    def place(self, issue: Issue, node: ox.NamedNode | ox.BlankNode | None) -> Issue:
+        if node is None:
+            return issue
+        found = self.files_of(node)
+        if found:
+            issue.file, issue.line = found[0][0].rel, found[0][1]
+            issue.also_in = [f.rel for f, _ in found[1:]]
+        return issue
+
+
+# --- SHACL ---------------------------------------------------------------------------
+
+
+def _to_rdflib(store: ox.Store, graphs: list[str]) -> rdflib.Graph:
+    g = rdflib.Graph()
+    add = g.add
+    for name in graphs:
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
+            add((to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object)))  # type: ignore[arg-type]
+    return g
+
+
+def _path_str(report: rdflib.Graph, path: rdflib.term.Node | None, base: str) -> str | None:
+    if path is None:
+        return None
+    if isinstance(path, rdflib.URIRef):
+        return compact(str(path), base)
+    inv = report.value(path, SH.inversePath)
+    if inv is not None:
+        return "^" + (_path_str(report, inv, base) or "?")
+    if report.value(path, RDF.first) is not None:
+        items = list(rdflib.collection.Collection(report, path))  # type: ignore[arg-type]
+        return "/".join(_path_str(report, i, base) or "?" for i in items)
+    return "(complex path)"
+
+
+def _shape_name(shapes: rdflib.Graph, shape: rdflib.term.Node | None, base: str) -> str | None:
+    """The shape's IRI, or for an anonymous property shape its node shape's IRI and path."""
+    if isinstance(shape, rdflib.URIRef):
+        return compact(str(shape), base)
+    parent = shapes.value(predicate=SH.property, object=shape) if shape is not None else None
+    if isinstance(parent, rdflib.URIRef):
+        return compact(str(parent), base)
+    return None
+
+
+def _ox_node(t: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | None:
+    if isinstance(t, rdflib.URIRef):
+        return ox.NamedNode(str(t))
+    if isinstance(t, rdflib.BNode):
+        return ox.BlankNode(str(t))
+    return None
+
+
+def shacl(store: ox.Store, files: list[Input], base: str, index: FileIndex) -> list[Issue]:
+    import pyshacl
+
+    data_graphs = sorted({f.graph for f in files if f.kind in (DATA, ONTOLOGY)})
+    shape_graphs = sorted({f.graph for f in files if f.kind == SHAPES})
+    if not shape_graphs:
+        return []
+    data = _to_rdflib(store, data_graphs)
+    shapes = _to_rdflib(store, shape_graphs)
+    _conforms, results, _text = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+    )
+    issues: list[Issue] = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        sev = _SEVERITY.get(results.value(r, SH.resultSeverity), ERROR)  # type: ignore[call-overload]
+        focus = results.value(r, SH.focusNode)
+        msgs = [str(m) for m in results.objects(r, SH.resultMessage)]
+        shape = results.value(r, SH.sourceShape)
+        value = results.value(r, SH.value)
+        comp = results.value(r, SH.sourceConstraintComponent)
+        msg = "; ".join(msgs) or (compact(str(comp), base) if comp else "constraint not met")
+        issue = Issue(
+            sev, "shacl", msg,
+            focus=compact(str(focus), base) if isinstance(focus, rdflib.URIRef) else "[]",
+            path=_path_str(results, results.value(r, SH.resultPath), base),
+            value=term_str(_ox_term(value), base) if value is not None else None,
+            rule=_shape_name(shapes, shape, base),
+        )
+        issues.append(index.place(issue, _ox_node(focus) if focus is not None else None))
+    return issues
+
+
+def _ox_term(t: rdflib.term.Node) -> object:
+    if isinstance(t, rdflib.Literal):
+        return ox.Literal(str(t), language=t.language) if t.language else ox.Literal(str(t))
+    return _ox_node(t)
+
+
+# --- quality queries -----------------------------------------------------------------
+
+
+def quality(store: ox.Store, project: Path, base: str, index: FileIndex) -> list[Issue]:
+    issues: list[Issue] = []
+    # the same data graph as SHACL's (data + ontology); every graph is available with GRAPH ?g
+    data_graphs = sorted({f.graph for f in index.files if f.kind in (DATA, ONTOLOGY)})
+    default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in data_graphs]
+    named: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(g) for g in sorted({f.graph for f in index.files})]
+    for q in sorted((project / "queries" / "quality").glob("*.rq")):
+        rel = q.relative_to(project).as_posix()
+        try:
+            text = q.read_text(encoding="utf-8")
+            res = store.query(text, base_iri=base, default_graph=default, named_graphs=named)
+        except (SyntaxError, OSError, ValueError, UnicodeDecodeError) as e:
+            issues.append(Issue(ERROR, "quality", f"quality query does not run: {e}", file=rel))
+            continue
+        if not isinstance(res, ox.QuerySolutions):
+            issues.append(Issue(ERROR, "quality", "quality query must be a SELECT returning ?focus and ?message", file=rel))
+            continue
+        names = {v.value for v in res.variables}
+        if "focus" not in names:
+            issues.append(Issue(ERROR, "quality", "quality query must select ?focus (and ?message)", file=rel))
+            continue
+        for row in res:
+            focus = row["focus"]
+            message = row["message"].value if "message" in names and row["message"] is not None else q.stem
+            issue = Issue(WARNING, "quality", message, focus=term_str(focus, base) if focus is not None else None,
+                          rule=rel)
+            node = focus if isinstance(focus, (ox.NamedNode, ox.BlankNode)) else None
+            issues.append(index.place(issue, node))
+    return issues
+
+
+# --- the whole thing -----------------------------------------------------------------
+
+
+def validate_store(
+    store: ox.Store, project: Path, files: list[Input], base: str, *,
+    shacl_check: bool = True, report: Report | None = None, log: Log = _nolog,
+) -> Report:
+    """Terms, SHACL and quality checks on a store already loaded with ``files``."""
+    report = report or Report(files=len(files))
+    locator = Locator(base)
+    index = FileIndex(store, files, base, locator)
+    with Timer(report, "terms", log):
+        report.extend(terms.check(store, files, base, locator))
+        report.checks.append("terms")
+    if shacl_check:
+        with Timer(report, "shacl", log):
+            report.extend(shacl(store, files, base, index))
+            report.checks.append("shacl")
+    with Timer(report, "quality", log):
+        report.extend(quality(store, project, base, index))
+        report.checks.append("quality")
+    return report
+
+
+def check_layout(project: Path, files: list[Input]) -> list[Issue]:
+    issues = []
+    if not project.is_dir():
+        return [Issue(ERROR, "input", f"project folder {project} does not exist")]
+    if not any(f.kind == DATA for f in files):
+        issues.append(Issue(ERROR, "input", f"no data files: expected {project / 'data'}/*.ttl"))
+    return issues
+
+
+def validate_project(project: Path, base: str, *, shacl_check: bool = True, log: Log = _nolog) -> Report:
+    """Parse every input into an in-memory store and run every check."""
+    project = Path(project).resolve()
+    files = inputs(project, base) if project.is_dir() else []
+    report = Report(files=len(files))
+    report.extend(check_layout(project, files))
+    if not report.ok:
+        return report
+    store = ox.Store()
+    with Timer(report, "parse", log):
+        report.extend(load(store, files, base))
+        report.checks.append("syntax")
+    report.triples = len(store)
+    if not report.ok:
+        return report  # later checks on a partial graph would only add noise
+    return validate_store(store, project, files, base, shacl_check=shacl_check, report=report, log=log)
