@@ -21,6 +21,9 @@ ROUTES: tuple[Route, ...] = (
     # service metadata
     Route("/-/health", "health", "meta:health"),
     Route("/-/version", "version", "meta:version"),
+    # SPARQL 1.1 Protocol endpoint, service description and query page (views/sparql.py);
+    # PUT/DELETE/PATCH are routed so the handler can answer 405 with an Allow header
+    Route("/sparql", "sparql", "sparql:sparql", ("GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH")),
     # dereferenceable IRIs: things answer 303 to documents (views/resource.py)
     Route("/id/<path:rest>", "thing_id", "resource:thing"),
     Route("/ontology", "thing_ontology", "resource:thing"),

@@ -1,0 +1,198 @@
+"""/sparql: the SPARQL 1.1 Protocol endpoint, its service description and query page.
+
+Thin: parsing is :mod:`sistercities.sparql.protocol`, checks
+:mod:`~sistercities.sparql.safety`, formats :mod:`~sistercities.sparql.formats`,
+running :mod:`~sistercities.sparql.executor`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Response, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from sistercities import describe
+from sistercities.conneg import HTML, TRIPLE_FORMATS
+from sistercities.serialize import serialize_graph
+from sistercities.sparql import examples, formats, safety
+from sistercities.sparql.executor import Job, Outcome, pool_for, run_remote
+from sistercities.sparql.protocol import ALLOW, ProtocolError, QueryRequest, parse_request
+from sistercities.sparql.table import Table, from_json, from_ntriples
+from sistercities.store import RemoteStore
+from sistercities.views.common import error, site, urls
+
+log = logging.getLogger(__name__)
+
+HTML_MAX_ROWS = 1000
+STARTER = """
+SELECT ?city ?label WHERE {
+  ?city a tw:City ;
+        rdfs:label ?label .
+  FILTER(LANG(?label) = "en")
+}
+ORDER BY ?label
+LIMIT 100
+"""
+RETRY_AFTER = "5"
+CORS = {"Access-Control-Allow-Origin": "*"}
+PREFLIGHT = {
+    **CORS,
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Accept",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def _finish(resp: Response) -> Response:
+    for k, v in CORS.items():
+        resp.headers[k] = v
+    resp.headers["Vary"] = "Accept"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def _fail(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return _finish(error(status, message, headers))
+
+
+def _body() -> bytes:
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        limit = site().settings["MAX_REQUEST_BYTES"]
+        raise ProtocolError(413, f"The request body is larger than {limit} bytes (MAX_REQUEST_BYTES).") from None
+
+
+def sparql() -> Response:
+    if request.method == "OPTIONS":
+        resp = _finish(Response(status=204, headers={**PREFLIGHT, "Allow": ALLOW}))
+        del resp.headers["Content-Type"]
+        return resp
+    s = site()
+    try:
+        req = parse_request(request.method, request.headers.get("Content-Type"), request.query_string,
+                            _body, max_bytes=s.settings["MAX_REQUEST_BYTES"])
+    except ProtocolError as e:
+        return _fail(e.status, e.message, e.headers)
+    if req is None:
+        return _service(request.args.get("format"))
+    try:
+        info = safety.check(req.query)
+    except safety.SafetyError as e:
+        return _fail(e.status, e.message)
+    try:
+        mime = formats.choose(info.returns_graph, request.headers.get("Accept"), req.format)
+    except formats.NotAcceptable as e:
+        return _fail(406, e.message + ". Available: " + ", ".join(e.available)
+                     + ". Or add format=" + "|".join(formats.FORMAT_NAMES) + " to the request.")
+    if s.release is None or s.store is None:
+        return _fail(503, "No dataset is loaded: run `sistercities build` first.", {"Retry-After": "60"})
+    if mime == HTML:
+        return _page(req, info)
+    out = _run(req, info, mime)
+    if out.kind != "ok":
+        return _outcome_error(out, req.query)
+    return _finish(Response(out.body, status=200, headers={"Content-Type": formats.content_type(mime)}))
+
+
+def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
+    s = site()
+    if req.has_protocol_dataset:  # the protocol's dataset replaces FROM / FROM NAMED (§2.1.4)
+        job = Job(req.query, mime, s.settings["MAX_RESULT_BYTES"],
+                  default_graphs=req.default_graphs, named_graphs=req.named_graphs)
+    elif info.has_dataset_clause:  # the query's own FROM / FROM NAMED, looked up in our store only
+        job = Job(req.query, mime, s.settings["MAX_RESULT_BYTES"])
+    else:  # default graph = union of all named graphs; all named graphs available
+        job = Job(req.query, mime, s.settings["MAX_RESULT_BYTES"], union=True)
+    timeout = float(s.settings["QUERY_TIMEOUT"])
+    if isinstance(s.store, RemoteStore):
+        local = urls()
+        outside = [g.strip("<>") for g in (*info.from_graphs, *info.from_named, *req.default_graphs, *req.named_graphs)
+                   if not local.is_local(g.strip("<>"))]
+        if outside:
+            return Outcome("forbidden", message=f"Graphs outside this dataset cannot be queried: {', '.join(outside)}")
+        return run_remote(s.store.endpoint, job, timeout)
+    assert s.release is not None
+    return pool_for(s.release.store_dir).run(job, timeout)
+
+
+_POS = re.compile(r"error at (\d+):(\d+)")
+
+
+def syntax_message(message: str, query: str) -> str:
+    """The parser's message, with the offending line and a caret under the column."""
+    m = _POS.search(message)
+    if not m:
+        return "SPARQL query error: " + message
+    line, col = int(m.group(1)), int(m.group(2))
+    lines = query.splitlines() or [""]
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    rest = message[m.end():].lstrip(": ")
+    return (f"SPARQL syntax error at line {line}, column {col}: {rest}\n\n"
+            f"    {text}\n    {' ' * max(col - 1, 0)}^")
+
+
+def _outcome_error(out: Outcome, query: str) -> Response:
+    if out.kind == "query_error":
+        return _fail(400, syntax_message(out.message, query))
+    if out.kind == "too_large":
+        return _fail(422, out.message)
+    if out.kind == "forbidden":
+        return _fail(403, out.message)
+    if out.kind in ("timeout", "crashed"):
+        return _fail(503, out.message + " Simplify the query or add LIMIT.", {"Retry-After": RETRY_AFTER})
+    log.error("SPARQL query failed: %s; query: %.500s", out.message, query)
+    return _fail(500, "The query could not be answered: " + out.message)
+
+
+def _service(format_param: str | None) -> Response:
+    """GET /sparql without a query: the service description, or the query page for browsers."""
+    s = site()
+    offers = [f.mime for f in TRIPLE_FORMATS] + [HTML]
+    if format_param:
+        mime = formats.GRAPH_PARAM.get(format_param.lower(), format_param.lower())
+        if mime not in offers:
+            return _fail(406, f"format={format_param!r} is not available for the service description. "
+                              "Available: " + ", ".join(offers))
+    else:
+        from sistercities.conneg import negotiate
+
+        chosen = negotiate(request.headers.get("Accept"), offers)
+        if chosen is None:
+            return _fail(406, "The service description is available as: " + ", ".join(offers))
+        mime = chosen
+    if mime == HTML:
+        return _page(None, None)
+    g = describe.service_description(s.release, s.settings, urls(absolute=True))
+    body = serialize_graph(g, mime, s.settings["BASE_IRI"])
+    return _finish(Response(body, headers={"Content-Type": formats.content_type(mime)}))
+
+
+def _page(req: QueryRequest | None, info: safety.QueryInfo | None) -> Response:
+    """The query page; with a query, its results rendered as a table (works without JavaScript)."""
+    s = site()
+    u = urls()
+    base = s.settings["BASE_IRI"]
+    table: Table | None = None
+    message = None
+    status = 200
+    if req is not None and info is not None:
+        mime = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
+        out = _run(req, info, mime)
+        if out.kind == "ok":
+            table = (from_ntriples if info.returns_graph else from_json)(out.body, u, HTML_MAX_ROWS)
+        else:
+            err = _outcome_error(out, req.query)
+            status = err.status_code
+            message = syntax_message(out.message, req.query) if out.kind == "query_error" else out.message
+    query = req.query if req else examples.prefix_block(base) + STARTER
+    body = render_template(
+        "sparql.html", query=query, table=table, message=message, status=status,
+        examples=examples.load(base), endpoint=u.sparql(), base=base, root=u.root,
+        timeout=s.settings["QUERY_TIMEOUT"], max_result=s.settings["MAX_RESULT_BYTES"],
+        max_rows=HTML_MAX_ROWS, result_formats=formats.RESULTS_FORMATS, graph_formats=TRIPLE_FORMATS,
+    )
+    headers = {"Retry-After": RETRY_AFTER} if status == 503 else {}
+    return _finish(Response(body, status=status, mimetype="text/html", headers=headers))
