@@ -34,4 +34,14 @@ ROUTES: tuple[Route, ...] = (
     Route("/doc/<path:rest>", "document", "resource:document"),
     Route("/search", "search", "resource:search"),
     Route("/wikidata/<qid>", "wikidata", "resource:wikidata"),
+    # found and harvested: catalogue, VoID, dataset page, dumps, sitemap (views/catalog.py)
+    Route("/dataset", "dataset", "catalog:dataset"),
+    Route("/dataset.html", "dataset_page", "catalog:dataset_page"),
+    Route("/catalog", "catalog", "catalog:catalog"),
+    Route("/catalog.<ext>", "catalog_ext", "catalog:catalog"),
+    Route("/.well-known/void", "void", "catalog:void"),
+    Route("/dumps/<path:file>", "dump", "catalog:dump"),
+    Route("/sitemap.xml", "sitemap", "catalog:sitemap"),
+    Route("/sitemap-<int:n>.xml", "sitemap_page", "catalog:sitemap_page"),
+    Route("/robots.txt", "robots", "catalog:robots"),
 )
