@@ -249,7 +249,11 @@ def _html(d: Deref, iri: str, kind: str, langs: list[str]) -> str:
     s = site()
     render_resource = _html_function("render_resource")
     if render_resource is not None:
-        page = render_resource(s.store, iri, urls=urls(), langs=langs, release=s.release, settings=s.settings)
+        try:
+            page = render_resource(s.store, iri, urls=urls(), langs=langs, release=s.release, settings=s.settings)
+        except Exception:  # a broken page template must not turn a known resource into a 500
+            log.exception("render_resource failed for <%s>; serving the plain page", iri)
+            page = None
         if page is not None:
             return str(page)
     return _fallback_html(d, iri, kind, langs)
