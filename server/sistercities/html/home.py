@@ -1,0 +1,82 @@
+"""The home page: what the dataset is, its counts, highlights, and the ways in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sistercities.html.facts import Facts, class_hierarchy, describe_more
+from sistercities.html.labels import LABEL_PROPS
+from sistercities.html.values import Value, date_key, date_of, link
+from sistercities.release import Release
+from sistercities.store import Store
+from sistercities.uris import URLs
+
+#: Classes counted on the home page, in display order (plural label, tw: local name).
+COUNTED = (("cities", "City"), ("countries", "Country"), ("twinnings", "Twinning"), ("agreements", "Agreement"),
+           ("events", "Event"), ("source documents", "SourceDocument"))
+AGREEMENT_TYPES = ("Agreement", "TwinningAgreement", "MemorandumOfUnderstanding", "CooperationAgreement")
+EVENT_TYPES = ("Event", "Visit", "Meeting", "Speech", "Contest", "Festival", "Exhibition")
+
+
+@dataclass
+class Count:
+    label: str
+    n: int
+    href: str | None = None
+
+
+def _class_counts(store: Store, release: Release | None, tw: str) -> dict[str, int]:
+    stats = (release.manifest.get("stats") or {}) if release else {}
+    parts = stats.get("class_partitions") or []
+    counts: dict[str, int] = {}
+    if parts:
+        for p in parts:
+            try:
+                counts[str(p["class"])] = int(p["entities"])
+            except (KeyError, TypeError, ValueError):
+                continue
+    else:
+        rows = store.select("SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t")
+        counts = {r["t"].value: int(r["n"].value) for r in rows}
+    return counts
+
+
+def home_view(store: Store | None, release: Release | None, settings: dict[str, Any], urls: URLs,
+              langs: Sequence[str]) -> dict[str, Any]:
+    tw = urls.base + "ontology/"
+    manifest = release.manifest if release else {}
+    stats = manifest.get("stats") or {}
+    view: dict[str, Any] = {"title": settings.get("TITLE", "Sister Cities"), "version": manifest.get("version"),
+                            "modified": manifest.get("modified") or manifest.get("build_time"),
+                            "triples": stats.get("triples") or manifest.get("triples"),
+                            "counts": [], "top_cities": [], "latest": [], "dumps": [], "temporal": stats.get("temporal"),
+                            "linksets": stats.get("linksets") or {}}
+    for d in manifest.get("dumps") or []:
+        if isinstance(d, dict) and d.get("file"):
+            view["dumps"].append({"file": d["file"], "format": d.get("format", ""), "bytes": d.get("bytes"),
+                                  "href": urls.url("dumps/" + str(d["file"]))})
+    if store is None:
+        return view
+    counts = _class_counts(store, release, tw)
+    groups = {"Agreement": AGREEMENT_TYPES, "Event": EVENT_TYPES}
+    for label, cls in COUNTED:
+        n = sum(counts.get(tw + c, 0) for c in groups.get(cls, (cls,)))
+        if n:
+            view["counts"].append(Count(label, n))
+    if stats.get("entities"):
+        view["counts"].append(Count("things in all", int(stats["entities"])))
+    facts = Facts("", urls.base, tw, class_hierarchy(store))
+    top = store.select(f"SELECT ?c (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?c <{tw}twinnedWith> ?o }} "
+                       "GROUP BY ?c ORDER BY DESC(?n) LIMIT 5")
+    latest = store.select(f"SELECT ?a ?d WHERE {{ ?a <{tw}signingDate> ?d }} ORDER BY DESC(STR(?d)) LIMIT 5")
+    describe_more(store, facts, {r["c"].value for r in top} | {r["a"].value for r in latest})
+    view["top_cities"] = [(link(facts, r["c"].value, urls, langs), int(r["n"].value)) for r in top]
+    items: list[tuple[Value, str, str]] = []
+    for r in latest:
+        a = r["a"].value
+        items.append((link(facts, a, urls, langs), date_of(facts, a), date_key(facts, a)))
+    view["latest"] = items
+    view["has_labels"] = any(facts.objects(x, p) for x in facts.described for p in LABEL_PROPS)
+    return view
