@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Response, current_app, jsonify, request
 from markupsafe import escape
+from werkzeug.urls import iri_to_uri
 
 from sistercities.conneg import HTML, RDF_BY_EXT, RDF_BY_MIME, negotiate, parse_accept_language
 from sistercities.doccache import Doc, DocCache, cache_key, etag, http_date, not_modified
@@ -149,9 +150,12 @@ def thing(rest: str = "") -> Response:
     if isinstance(ext, Response):
         return ext
     location = urls(absolute=True).document(iri, ext) or ""
-    page = request.args.get("page")
-    if page:
-        location += "?page=" + page
+    if "page" in request.args:
+        page = _page()
+        if isinstance(page, Response):
+            return page
+        if page > 1:
+            location += f"?page={page}"
     resp = Response(f"See Other: {location}\n", status=303, mimetype="text/plain")
     resp.headers["Location"] = location
     resp.headers["Vary"] = "Accept"
@@ -192,7 +196,7 @@ def document(rest: str) -> Response:
         "ETag": tag,
         "Cache-Control": f"public, max-age={cfg['CACHE_MAX_AGE']}",
         "Vary": "Accept, Accept-Language" if ext == "html" else "Accept",
-        "Link": ", ".join([_alternates(iri, formats, but=ext), f'<{iri}>; rel="describes"']),
+        "Link": ", ".join([_alternates(iri, formats, but=ext), f'<{iri_to_uri(iri)}>; rel="describes"']),
     }
     if not negotiated:
         if ext == "html":
