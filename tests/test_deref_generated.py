@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 import rdflib
 import requests
+
 from conftest import ROOT, start_server, stop_server
 
 BASE = "http://data.example.org/twinning/"
