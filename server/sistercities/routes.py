@@ -21,6 +21,8 @@ ROUTES: tuple[Route, ...] = (
     # service metadata
     Route("/-/health", "health", "meta:health"),
     Route("/-/version", "version", "meta:version"),
+    # the home page (views/pages.py)
+    Route("/", "home", "pages:home"),
     # SPARQL 1.1 Protocol endpoint, service description and query page (views/sparql.py);
     # PUT/DELETE/PATCH are routed so the handler can answer 405 with an Allow header
     Route("/sparql", "sparql", "sparql:sparql", ("GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH")),
