@@ -38,6 +38,7 @@ class Facts:
     languages: tuple[str, ...] = ()  # BCP 47 primary subtags of labels, sorted
     distinct_triples: int | None = None  # triples of the union default graph (a set)
     graph_triples: dict[str, int] = field(default_factory=dict)  # triples per named graph
+    linksets: dict[str, int] = field(default_factory=dict)  # links per target, counted for the declared predicate only
     stats: dict[str, Any] = field(default_factory=dict)  # fallback statistics when the manifest has none
 
 
@@ -106,6 +107,7 @@ def read_facts(store: Store, base: str, tw: str, *, need_stats: bool) -> Facts:
         for r in store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     }
     return Facts(
+        linksets=count_links(store, base),
         countries=countries,
         graph_triples=graphs,
         bbox=bbox,
@@ -113,6 +115,19 @@ def read_facts(store: Store, base: str, tw: str, *, need_stats: bool) -> Facts:
         distinct_triples=_int(distinct[0], "n") if distinct else None,
         stats=fallback_stats(store, base, tw) if need_stats else {},
     )
+
+
+def count_links(store: Store, base: str) -> dict[str, int]:
+    """Distinct (entity, target) links of the VoID linksets: owl:sameAs to Wikidata and
+    rdfs:seeAlso to GeoNames features, from our entities (``{base}id/``) only."""
+    out = {}
+    for key, pred, target in (("wikidata", OWL_SAMEAS, WIKIDATA), ("geonames", RDFS_SEEALSO, GEONAMES)):
+        rows = store.select(
+            f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{pred}> ?o }}
+                FILTER(STRSTARTS(STR(?o), "{target}") && STRSTARTS(STR(?s), "{base}id/")) }} }}"""
+        )
+        out[key] = _int(rows[0], "n") if rows else 0
+    return out
 
 
 def fallback_stats(store: Store, base: str, tw: str) -> dict[str, Any]:
@@ -152,10 +167,6 @@ def fallback_stats(store: Store, base: str, tw: str) -> dict[str, Any]:
         )
     ]
     vocabs = sorted({_local_ns(p["property"]) for p in props} | {_local_ns(c["class"]) for c in classes})
-    def links(pred: str, target: str) -> int:
-        return one(f'SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{pred}> ?o }} '
-                   f'FILTER(STRSTARTS(STR(?o), "{target}")) }} }}')
-
     return {
         "triples": one(f"SELECT (COUNT(*) AS ?n) WHERE {{ {quads} }}"),
         "entities": one(f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{RDF_TYPE}> ?c }} '
@@ -166,10 +177,7 @@ def fallback_stats(store: Store, base: str, tw: str) -> dict[str, Any]:
         "properties": len(props),
         "class_partitions": classes,
         "property_partitions": props,
-        "linksets": {
-            "wikidata": links(OWL_SAMEAS, WIKIDATA),
-            "geonames": links(RDFS_SEEALSO, GEONAMES),
-        },
+        "linksets": count_links(store, base),
         "vocabularies": vocabs,
         "temporal": temporal,
         "countries": [r["c"].value for r in store.select(f"SELECT DISTINCT ?c WHERE {{ ?c a <{tw}Country> }} ORDER BY ?c")],

@@ -222,6 +222,8 @@ def build_description(release: Release, settings: dict[str, Any], urls: URLs, fa
     """The description of ``release`` as served at ``urls`` (absolute root)."""
     m = release.manifest
     stats: dict[str, Any] = dict(m.get("stats") or {}) or dict(facts.stats)
+    if facts.linksets:  # counted for the declared link predicate (the manifest counts any predicate)
+        stats["linksets"] = dict(facts.linksets)
     ds = urls.dataset_iri()
     dumps = []
     for e in dump_entries(release):

@@ -49,7 +49,7 @@ def _rdf_answer(kind: str, build: Callable[[Description], rdflib.Graph], mime: s
             resp = error(406, "Not acceptable. This resource is available as: " + ", ".join(RDF_OFFERS) + ".")
             resp.headers["Vary"] = "Accept"
             return resp
-    key = (kind, mime, d.version, d.endpoint)
+    key = (kind, mime, d.version, d.endpoint, str(site().release.path))  # type: ignore[union-attr]
     with _lock:
         body = _bodies.get(key)
     if body is None:
