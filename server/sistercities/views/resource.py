@@ -10,6 +10,7 @@ import importlib
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pyoxigraph as ox
@@ -48,7 +49,12 @@ class Deref:
     version: str
     modified: str | None
     kinds: dict[str, str | None] = field(default_factory=dict)
+    links: dict[tuple[str, str], str] = field(default_factory=dict)  # (iri, ext) -> Link header
     index: LabelIndex | None = None
+
+    @cached_property
+    def last_modified(self) -> str | None:
+        return http_date(self.modified)
 
     def kind(self, iri: str) -> str | None:
         if iri not in self.kinds:
@@ -196,14 +202,14 @@ def document(rest: str) -> Response:
         "ETag": tag,
         "Cache-Control": f"public, max-age={cfg['CACHE_MAX_AGE']}",
         "Vary": "Accept, Accept-Language" if ext == "html" else "Accept",
-        "Link": ", ".join([_alternates(iri, formats, but=ext), f'<{iri_to_uri(iri)}>; rel="describes"']),
+        "Link": _doc_links(d, iri, formats, ext),
     }
     if not negotiated:
         if ext == "html":
             headers["Vary"] = "Accept-Language"
         else:
             del headers["Vary"]  # /doc/x.ttl: one representation for everyone
-    last_modified = http_date(d.modified)
+    last_modified = d.last_modified
     if last_modified:
         headers["Last-Modified"] = last_modified
     if negotiated:
@@ -221,6 +227,17 @@ def document(rest: str) -> Response:
     for name, value in doc.headers:
         resp.headers[name] = resp.headers[name] + ", " + value if name in resp.headers else value
     return resp
+
+
+def _doc_links(d: Deref, iri: str, formats: tuple[str, ...], ext: str) -> str:
+    """Link header of a document: its alternates and the thing it describes (memoised)."""
+    key = (iri, ext)
+    link = d.links.get(key)
+    if link is None:
+        if len(d.links) > 100_000:
+            d.links.clear()
+        link = d.links[key] = ", ".join([_alternates(iri, formats, but=ext), f'<{iri_to_uri(iri)}>; rel="describes"'])
+    return link
 
 
 def _render(d: Deref, iri: str, kind: str, ext: str, page: int, langs: list[str]) -> Doc:
@@ -277,6 +294,12 @@ def _fallback_html(d: Deref, iri: str, kind: str, langs: list[str]) -> str:
     u = urls()
     label = d.docs.label(iri, langs) or iri
     rows = []
+    if kind == "graph":
+        label = "Named graph " + iri.rstrip("/").rsplit("/", 1)[-1]
+        rows.append(f"<tr><td>triples</td><td>{len(d.docs.graph_quads(iri))}</td></tr>")
+        source = d.docs.source_of_graph(iri)
+        if source:
+            rows.append(f"<tr><td>derived from</td><td>{_cell(u, ox.NamedNode(source))}</td></tr>")
     if kind == "resource":
         for q in d.docs.describe(iri, doc=d.doc_urls.document(iri) or iri).quads:
             if q.subject == ox.NamedNode(iri):
