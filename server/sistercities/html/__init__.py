@@ -14,9 +14,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sistercities.describe import datacatalog_jsonld
+from sistercities.html.city import city_sections
+from sistercities.html.facts import neighbourhood
+from sistercities.html.home import home_view
+from sistercities.html.jsonld import resource_jsonld, script_json
 from sistercities.html.ontology_docs import ontology_page_url, ontology_view, shapes_view
 from sistercities.html.render import alternates, render
 from sistercities.html.search import search_view
+from sistercities.html.source import source_sections
+from sistercities.html.viewmodels import build_page
 from sistercities.release import Release
 from sistercities.store import Store
 from sistercities.uris import URLs
@@ -27,12 +34,6 @@ __all__ = ["ontology_page_url", "render_home", "render_resource", "render_search
 def render_resource(store: Store, iri: str, *, urls: URLs, langs: Sequence[str] = (),
                     release: Release | None = None, settings: dict[str, Any] | None = None) -> str | None:
     """The HTML page about ``iri`` (a local IRI), or None when the store knows nothing about it."""
-    from sistercities.html.city import city_sections
-    from sistercities.html.facts import neighbourhood
-    from sistercities.html.jsonld import resource_jsonld, script_json
-    from sistercities.html.source import source_sections
-    from sistercities.html.viewmodels import build_page
-
     settings = settings or {}
     langs = [lang for lang in langs if lang]
     common = {"alternates": alternates(iri, urls), "canonical": iri,
@@ -40,11 +41,18 @@ def render_resource(store: Store, iri: str, *, urls: URLs, langs: Sequence[str] 
     if iri == urls.ontology_iri():
         onto = ontology_view(store, urls, langs)
         if onto is not None:
-            return render("ontology.html", urls, onto=onto, **common)
+            data = {"@context": "https://schema.org", "@type": "DefinedTermSet", "@id": iri,
+                    "name": onto["title"].text, "url": urls.document(iri) or iri,  # type: ignore[attr-defined]
+                    "hasDefinedTerm": [{"@type": "DefinedTerm", "@id": t.iri, "name": t.label.text, "termCode": t.anchor}
+                                       for _, terms in onto["groups"] for t in terms]}  # type: ignore[attr-defined]
+            return render("ontology.html", urls, onto=onto, jsonld=script_json(data), **common)
     if iri == urls.shapes_iri():
         shapes = shapes_view(store, urls, langs)
         if shapes is not None:
-            return render("shapes.html", urls, shapes=shapes, **common)
+            data = {"@context": "https://schema.org", "@type": "CreativeWork", "@id": iri,
+                    "name": shapes["title"].text, "url": urls.document(iri) or iri,  # type: ignore[attr-defined]
+                    "encodingFormat": "text/turtle", "about": urls.ontology_iri()}
+            return render("shapes.html", urls, shapes=shapes, jsonld=script_json(data), **common)
     facts = neighbourhood(store, iri, base=urls.base, incoming_limit=int(settings.get("PAGE_SIZE", 200)))
     if facts is None:
         return None
@@ -67,10 +75,6 @@ def render_search(q: str, hits: Sequence[Any], *, urls: URLs, langs: Sequence[st
 def render_home(store: Store | None, *, urls: URLs, langs: Sequence[str] = (), release: Release | None = None,
                 settings: dict[str, Any] | None = None) -> str:
     """The home page: what the dataset is, counts, highlights, search box and the ways in."""
-    from sistercities.describe import datacatalog_jsonld
-    from sistercities.html.home import home_view
-    from sistercities.html.jsonld import script_json
-
     settings = settings or {}
     view = home_view(store, release, settings, urls, langs)
     try:

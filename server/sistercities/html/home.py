@@ -50,7 +50,7 @@ def home_view(store: Store | None, release: Release | None, settings: dict[str, 
     stats = manifest.get("stats") or {}
     view: dict[str, Any] = {"title": settings.get("TITLE", "Sister Cities"), "version": manifest.get("version"),
                             "modified": manifest.get("modified") or manifest.get("build_time"),
-                            "triples": stats.get("triples") or manifest.get("triples"),
+                            "triples": stats.get("triples") or manifest.get("triples"),  # distinct triples
                             "counts": [], "top_cities": [], "latest": [], "dumps": [], "temporal": stats.get("temporal"),
                             "linksets": stats.get("linksets") or {}}
     for d in manifest.get("dumps") or []:
