@@ -226,3 +226,17 @@ def test_flask_client_html_document(client) -> None:  # type: ignore[no-untyped-
     assert "Khabarovsk" in r.get_data(as_text=True) or "Хабаровск" in r.get_data(as_text=True)
     other = client.get("/doc/id/city/khabarovsk.html", headers={"Accept-Language": "en"})
     assert other.headers["ETag"] != r.headers["ETag"]  # the language is part of the validator
+
+
+def test_doc_negotiation_errors(live_server: str) -> None:
+    r = requests.get(live_server + "/doc/id/city/khabarovsk", headers={"Accept": "image/png"}, timeout=10)
+    assert r.status_code == 406
+    assert "text/turtle" in r.text
+    r = requests.get(live_server + "/doc/id/city/khabarovsk", params={"format": "pdf"}, timeout=10)
+    assert r.status_code == 400
+
+
+def test_unknown_thing_404_varies_on_accept(live_server: str) -> None:
+    r = requests.get(live_server + "/id/city/atlantis", headers={"Accept": "text/turtle"}, allow_redirects=False, timeout=10)
+    assert r.status_code == 404
+    assert r.headers["Vary"] == "Accept"

@@ -129,7 +129,7 @@ def _resolve(raw_path: str) -> tuple[Deref, str, str] | Response:
         return error(e.status, e.message)
     kind = d.kind(iri)
     if kind is None:
-        return error(404, f"Nothing is known about <{iri}>.")
+        return error(404, f"Nothing is known about <{iri}>.", {"Vary": "Accept"})
     return d, iri, kind
 
 
