@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 import requests
@@ -19,7 +20,7 @@ BASE = "https://w3id.org/twinning/"
 
 
 class _Canary(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def _hit(self) -> None:
         _Canary.hits.append(f"{self.command} {self.path}")

@@ -1,0 +1,131 @@
+"""Timeout, result and request size limits, on real server processes with special settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import start_server, stop_server
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+LIGHT = "ASK { <https://w3id.org/twinning/id/city/odesa> ?p ?o }"
+TIMEOUT = 2.0
+
+
+@pytest.fixture(scope="module")
+def limited_server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    env = {"SISTERCITIES_QUERY_TIMEOUT": str(TIMEOUT), "SISTERCITIES_MAX_RESULT_BYTES": "5000",
+           "SISTERCITIES_MAX_REQUEST_BYTES": "3000"}
+    log = tmp_path_factory.mktemp("limited") / "server.log"
+    proc, root = start_server(build_dir, workers=2, env=env, log=log)
+    try:
+        yield root, proc.pid
+    finally:
+        stop_server(proc)
+
+
+def _executors(pgid: int) -> list[int]:
+    out = subprocess.run(["ps", "-e", "-o", "pid=,pgid=,args="], capture_output=True, text=True, check=True).stdout
+    return [int(line.split()[0]) for line in out.splitlines()
+            if int(line.split()[1]) == pgid and "sistercities.sparql.worker" in line]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _light(root: str) -> requests.Response:
+    return requests.get(root + "/sparql", params={"query": LIGHT}, timeout=30)
+
+
+def _runaway_in_background(root: str, result: dict[str, object]) -> threading.Thread:
+    def runaway() -> None:
+        t0 = time.monotonic()
+        r = requests.get(root + "/sparql", params={"query": RUNAWAY}, timeout=60)
+        result.update(status=r.status_code, retry=r.headers.get("Retry-After"), text=r.text,
+                      seconds=time.monotonic() - t0)
+
+    t = threading.Thread(target=runaway)
+    t.start()
+    return t
+
+
+def test_runaway_query_is_stopped_with_503_and_the_work_really_stops(limited_server: tuple[str, int]) -> None:
+    root, pgid = limited_server
+    for _ in range(4):  # every worker has its executor running
+        assert _light(root).json()["boolean"] is True
+    result: dict[str, object] = {}
+    _runaway_in_background(root, result).join(30)
+    assert result["status"] == 503, result
+    assert result["retry"] and int(str(result["retry"])) > 0
+    assert "stopped" in str(result["text"])
+    assert TIMEOUT <= float(str(result["seconds"])) < TIMEOUT + 1.5
+    # the work really stopped: no executor burns CPU any more, and the server answers fast
+    pids = _executors(pgid)
+    assert pids
+    before = _cpu_seconds(pids)
+    time.sleep(1.0)
+    assert _cpu_seconds(pids) - before < 0.3
+    for _ in range(4):
+        t0 = time.monotonic()
+        assert _light(root).json()["boolean"] is True
+        assert time.monotonic() - t0 < 1.5
+    assert requests.get(root + "/-/health", timeout=5).status_code == 200
+
+
+def test_light_query_is_not_starved_by_a_runaway(limited_server: tuple[str, int]) -> None:
+    """Needs web workers that only take a connection when idle (gunicorn `sync`, or gthread with
+    spare threads): with gthread --threads 1 a busy worker still accepts and queues it."""
+    root, _ = limited_server
+    for _ in range(4):
+        _light(root)
+    for _ in range(3):
+        result: dict[str, object] = {}
+        t = _runaway_in_background(root, result)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        light = _light(root)
+        waited = time.monotonic() - t0
+        t.join(30)
+        assert result["status"] == 503
+        assert light.status_code == 200 and light.json()["boolean"] is True
+        assert waited < 1.0, f"a light query waited {waited:.2f} s behind the runaway"
+
+
+def test_result_larger_than_limit_is_refused_not_truncated(limited_server: tuple[str, int]) -> None:
+    root, _ = limited_server
+    r = requests.get(root + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30)
+    assert r.status_code == 422
+    assert "MAX_RESULT_BYTES" in r.text and "5000" in r.text
+    small = requests.get(root + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"}, timeout=30)
+    assert small.status_code == 200 and len(small.json()["results"]["bindings"]) == 3
+
+
+@pytest.mark.parametrize("how", ["get", "form", "direct"])
+def test_request_larger_than_limit_gets_413(limited_server: tuple[str, int], how: str) -> None:
+    root, _ = limited_server
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + "x" * 3100
+    if how == "get":
+        r = requests.get(root + "/sparql", params={"query": query}, timeout=30)
+    elif how == "form":
+        r = requests.post(root + "/sparql", data={"query": query}, timeout=30)
+    else:
+        r = requests.post(root + "/sparql", data=query.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    assert r.status_code == 413, r.text
+    assert "Traceback" not in r.text
+    ok = requests.post(root + "/sparql", data=query[:2000].encode(), headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    assert ok.status_code == 200
