@@ -217,12 +217,12 @@ def test_which_agreements_come_from_the_sister_cities_page(ask: Sparql) -> None:
 
 
 def test_facts_of_a_source_live_in_its_named_graph(ask: Sparql) -> None:
-    rows = ask(f"""
-        SELECT DISTINCT ?g WHERE {{
-          GRAPH ?g {{ ?r prov:wasDerivedFrom ?p ; a ?cls }}
+    rows = ask("""
+        SELECT DISTINCT ?g WHERE {
+          GRAPH ?g { ?r prov:wasDerivedFrom ?p ; a ?cls }
           ?p dct:isPartOf <id/source/odesa-yokohama-2023> .
           ?cls rdfs:subClassOf* tw:Record .
-        }}""")
+        }""")
     # the records citing a document are stated in that document's graph
     assert {val(r["g"]) for r in rows} == {f"{BASE}graph/odesa-yokohama-2023"}
     count = ask("""

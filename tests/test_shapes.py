@@ -41,7 +41,7 @@ PREFIXES = """
 @prefix wd:     <http://www.wikidata.org/entity/> .
 """
 
-V, W, I = SH.Violation, SH.Warning, SH.Info
+V, W, INFO = SH.Violation, SH.Warning, SH.Info
 
 
 class Case(NamedTuple):
@@ -406,7 +406,7 @@ CASES: list[Case] = [
          "An event with an ordinal (tw:ordinal) must belong to a series", V),
     Case("event-undated-without-note", "EventDateInfoShape",
          '<id/event/x> a tw:Contest ; tw:eventStatus <id/concept/event-status/took-place> .',
-         "An event with neither a date, nor date bounds, nor a curator's note", I),
+         "An event with neither a date, nor date bounds, nor a curator's note", INFO),
     Case("visit-without-visiting-party", "VisitShape",
          '<id/event/x> a tw:Visit .',
          "A visit has exactly one visiting party", V),
@@ -722,8 +722,9 @@ def test_every_shape_has_a_clear_message() -> None:
             assert msg.language == "en"
         for c in sg.objects(s, SH.sparql):
             assert sg.value(c, SH.message) is not None
-    for s, m in _shape_messages():
-        assert m.strip() and m[0].isupper() or m.startswith("tw:") or m.startswith("owl:") or m.startswith("org:"), m
+    for _s, m in _shape_messages():
+        assert m.endswith("."), m
+        assert m[0].isupper() or m.startswith(("tw:", "owl:", "org:")), m
 
 
 def test_shapes_graph_header() -> None:
