@@ -198,6 +198,7 @@ def test_sitemap_single(client, store, built) -> None:  # type: ignore[no-untype
     assert all(u.findtext(SM + "lastmod") == built.modified for u in root)
     assert "http://localhost/doc/id/city/khabarovsk.html" in locs
     assert len(locs) == len(set(locs))
+    # every local subject has a page (every instance is typed, so the sitemap lists typed IRIs)
     n_subjects = len(store.select(f"""SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
         FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{built.manifest['base_iri']}") && !CONTAINS(STR(?s), "#")) }}"""))
     assert len(locs) == n_subjects + 2  # + home page and dataset page

@@ -48,7 +48,9 @@ def facts(release: Release, settings: dict[str, Any], store: Store | None = None
     except StoreError:
         return Facts()
     try:
-        f = read_facts(st, base, ontology_ns(base), need_stats=not release.manifest.get("stats"))
+        graphs = release.manifest.get("graphs") or []
+        f = read_facts(st, base, ontology_ns(base), need_stats=not release.manifest.get("stats"),
+                       need_graph_counts=not all(isinstance(g, dict) and g.get("triples") is not None for g in graphs))
     finally:
         if own:
             st.close()

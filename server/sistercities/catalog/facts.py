@@ -78,7 +78,7 @@ def bounding_box(points: list[tuple[float, float]]) -> tuple[float, float, float
     return (west, min(lats), east, max(lats))
 
 
-def read_facts(store: Store, base: str, tw: str, *, need_stats: bool) -> Facts:
+def read_facts(store: Store, base: str, tw: str, *, need_stats: bool, need_graph_counts: bool = True) -> Facts:
     """Read the facts (a handful of small aggregate queries)."""
     countries = tuple(
         CountryFact(r["c"].value, r["code"].value if "code" in r else "", r["label"].value if "label" in r else "")
@@ -96,16 +96,19 @@ def read_facts(store: Store, base: str, tw: str, *, need_stats: bool) -> Facts:
         if _is_number(r["lat"].value) and _is_number(r["lon"].value)
     ]
     bbox = bounding_box(points)
-    langs = sorted(
+    langs = sorted(  # languages of the labels (rdfs:label is indexed; scanning every literal is 10x slower)
         {r["lang"].value.split("-")[0].lower() for r in store.select(
-            "SELECT DISTINCT ?lang WHERE { ?s ?p ?o FILTER(isLiteral(?o)) BIND(lang(?o) AS ?lang) FILTER(?lang != \"\") }"
-        )}
+            "SELECT DISTINCT ?lang WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o BIND(lang(?o) AS ?lang) }"
+        ) if "lang" in r and r["lang"].value}
     )
-    distinct = store.select("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+    distinct = (  # only a build without stats needs it: the manifest carries the count otherwise
+        store.select("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+        if need_stats else []
+    )
     graphs = {
         r["g"].value: _int(r, "n")
         for r in store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    }
+    } if need_graph_counts else {}
     return Facts(
         linksets=count_links(store, base),
         countries=countries,
@@ -186,16 +189,14 @@ def fallback_stats(store: Store, base: str, tw: str) -> dict[str, Any]:
 
 
 def local_subjects(store: Store, base: str) -> list[str]:
-    """Every IRI subject under ``base`` that has a page (no fragments), sorted."""
-    rows = store.select(
-        f'SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }} ORDER BY ?s'
+    """Every typed IRI under ``base`` (every instance carries its rdf:type, see docs/model.md),
+    without fragment IRIs, sorted.  Uses the rdf:type index: at 1M triples a DISTINCT over
+    every subject took minutes, this takes seconds."""
+    rows = store.select("SELECT DISTINCT ?s WHERE { ?s a ?c }")
+    return sorted(
+        s.value for s in (r["s"] for r in rows)
+        if isinstance(s, ox.NamedNode) and s.value.startswith(base) and "#" not in s.value
     )
-    out = []
-    for r in rows:
-        s = r["s"]
-        if isinstance(s, ox.NamedNode) and "#" not in s.value:
-            out.append(s.value)
-    return out
 
 
 def labels(store: Store, iris: list[str]) -> dict[str, str]:
