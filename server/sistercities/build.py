@@ -190,7 +190,7 @@ def _build_into(
             st = stats.compute(store, base)
         log("dumps")
         with Timer(report, "dumps", log):
-            dump_list = dumps.write_all(store, tmp / "dumps", version, base, log=log)
+            dump_list = dumps.write_all(store, tmp / "dumps", version, base, log=log, distinct_triples=st["triples"])
         store.flush()
         graphs: dict[str, dict[str, Any]] = {}
         for f in files:

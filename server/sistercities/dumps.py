@@ -64,33 +64,42 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _named_quads(store: ox.Store) -> Iterator[ox.Quad]:
-    for q in store.quads_for_pattern(None, None, None, None):
-        if not isinstance(q.graph_name, ox.DefaultGraph):
-            yield q
+def write_one(store: ox.Store, fmt: DumpFormat, path: Path, base: str, *, distinct_triples: int | None = None) -> int:
+    """Write one dump; return the number of triples (or quads) written.
 
-
-def write_one(store: ox.Store, fmt: DumpFormat, path: Path, base: str) -> int:
-    """Write one dump; return the number of triples (or quads) written."""
+    Dataset formats are dumped natively by pyoxigraph (the build never writes the
+    default graph, so the store's quads are exactly the named graphs' quads).
+    Triple formats need the union with each triple once: when no triple occurs in two
+    graphs (``distinct_triples == len(store)``) the graphs are dumped one after the
+    other, natively; otherwise a de-duplicating CONSTRUCT is streamed (slower).
+    """
     pfx = prefixes(base) if fmt.ox_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     out: BinaryIO = (
         gzip.GzipFile(path, "wb", compresslevel=6, mtime=0) if fmt.gzip  # type: ignore[assignment]
         else open(path, "wb")  # noqa: SIM115
     )
-    data = _Counter(_named_quads(store) if fmt.quads else store.query(UNION, use_default_graph_as_union=True))
     with out:
+        if fmt.quads:
+            store.dump(out, fmt.ox_format, prefixes=pfx)
+            return len(store)
+        if distinct_triples is not None and distinct_triples == len(store):
+            graphs = sorted(store.named_graphs(), key=str)
+            for g in graphs:  # (Turtle allows @prefix to be declared again mid-document)
+                store.dump(out, fmt.ox_format, from_graph=g, prefixes=pfx)
+            return distinct_triples
+        data = _Counter(store.query(UNION, use_default_graph_as_union=True))
         ox.serialize(data, out, fmt.ox_format, prefixes=pfx)
-    return data.n
+        return data.n
 
 
 def write_all(store: ox.Store, dumps_dir: Path, version: str, base: str,
-              log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+              log: Callable[[str], None] | None = None, *, distinct_triples: int | None = None) -> list[dict[str, Any]]:
     """Write every dump into ``dumps_dir``; the manifest's ``dumps`` list."""
     dumps_dir.mkdir(parents=True, exist_ok=True)
     out = []
     for fmt in DUMP_FORMATS:
         path = dumps_dir / f"sistercities-{version}.{fmt.ext}"
-        n = write_one(store, fmt, path, base)
+        n = write_one(store, fmt, path, base, distinct_triples=distinct_triples)
         out.append({
             "file": path.name,
             "format": fmt.name,

@@ -15,9 +15,19 @@ import pyoxigraph as ox
 from sistercities.uris import ontology_ns
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
+RDFS_RANGE = "http://www.w3.org/2000/01/rdf-schema#range"
 DATE_TYPES = ("date", "gYearMonth", "gYear", "dateTime")
 WIKIDATA = "http://www.wikidata.org/entity/"
 GEONAMES = ("https://sws.geonames.org/", "http://sws.geonames.org/", "https://www.geonames.org/", "http://www.geonames.org/")
+
+#: Predicates whose links to Wikidata / GeoNames make the VoID linksets.
+LINK_PREDICATES = (
+    "http://www.w3.org/2002/07/owl#sameAs",
+    "http://www.w3.org/2000/01/rdf-schema#seeAlso",
+    "http://www.w3.org/2004/02/skos/core#exactMatch",
+    "http://www.w3.org/2004/02/skos/core#closeMatch",
+    "https://schema.org/sameAs",
+)
 
 #: Classes whose best-connected instance is offered as an example, in this order.
 EXAMPLE_CLASSES = ("City", "Twinning", "Agreement", "Visit", "Event", "Programme", "SourceDocument")
@@ -50,7 +60,6 @@ def compute(store: ox.Store, base: str) -> dict[str, Any]:
     """The manifest's ``stats`` object."""
     tw = ontology_ns(base)
     ids = base + "id/"
-    triples = _int(store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
     subjects = _int(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }")
     objects = _int(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
     entities = _int(store, f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c .
@@ -66,22 +75,10 @@ def compute(store: ox.Store, base: str) -> dict[str, Any]:
         for r in _rows(store, "SELECT ?p (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } GROUP BY ?p")
     ]
     props.sort(key=lambda d: (-d["triples"], d["property"]))
-    geo_filter = " || ".join(f'STRSTARTS(STR(?o), "{g}")' for g in GEONAMES)
-    link_q = """SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o .
-        FILTER(isIRI(?o) && ({cond}) && STRSTARTS(STR(?s), "{ids}")) }} }}"""
-    linksets = {
-        "wikidata": _int(store, link_q.format(cond=f'STRSTARTS(STR(?o), "{WIKIDATA}")', ids=ids)),
-        "geonames": _int(store, link_q.format(cond=geo_filter, ids=ids)),
-    }
+    triples = sum(d["triples"] for d in props)  # every distinct triple has exactly one property
+    linksets = _linksets(store, ids)
     vocabularies = sorted({namespace(d["property"]) for d in props} | {namespace(d["class"]) for d in classes})
-    dt_in = ", ".join(f"<{XSD}{t}>" for t in DATE_TYPES)
-    t_rows = _rows(store, f"""SELECT (MIN(?v) AS ?start) (MAX(?v) AS ?end) WHERE {{ ?s ?p ?o .
-        FILTER(isLiteral(?o) && STRSTARTS(STR(?p), "{tw}") && DATATYPE(?o) IN ({dt_in}))
-        BIND(STR(?o) AS ?v) }}""")
-    temporal = {
-        "start": t_rows[0]["start"].value if t_rows and t_rows[0]["start"] is not None else None,
-        "end": t_rows[0]["end"].value if t_rows and t_rows[0]["end"] is not None else None,
-    }
+    temporal = _temporal(store, base, [d["property"] for d in props if d["property"].startswith(tw)])
     countries = sorted(r["c"].value for r in _rows(store, f"SELECT DISTINCT ?c WHERE {{ ?c a <{tw}Country> }}")
                        if isinstance(r["c"], ox.NamedNode))
     return {
@@ -101,6 +98,39 @@ def compute(store: ox.Store, base: str) -> dict[str, Any]:
     }
 
 
+def _linksets(store: ox.Store, ids: str) -> dict[str, int]:
+    """Distinct link triples (:data:`LINK_PREDICATES`) from our entities to Wikidata items
+    and GeoNames features.  Only those predicates' triples are scanned."""
+    preds = " ".join(f"<{p}>" for p in LINK_PREDICATES)
+    geo = " || ".join(f'STRSTARTS(STR(?o), "{g}")' for g in GEONAMES)
+    q = """SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o . VALUES ?p {{ {preds} }}
+        FILTER(isIRI(?o) && ({cond}) && STRSTARTS(STR(?s), "{ids}")) }} }}"""
+    return {
+        "wikidata": _int(store, q.format(preds=preds, cond=f'STRSTARTS(STR(?o), "{WIKIDATA}")', ids=ids)),
+        "geonames": _int(store, q.format(preds=preds, cond=geo, ids=ids)),
+    }
+
+
+def _temporal(store: ox.Store, base: str, our_props: list[str]) -> dict[str, str | None]:
+    """Earliest and latest date (any precision, compared as ISO strings) stated with one of
+    our properties whose ontology range is a date (tw:TemporalValue or an xsd date type).
+    Only those properties' distinct values are read."""
+    tw = ontology_ns(base)
+    ranges = " ".join(f"<{XSD}{t}>" for t in DATE_TYPES) + f" <{tw}TemporalValue>"
+    rows = _rows(store, f"""SELECT DISTINCT ?p WHERE {{ GRAPH <{base}ontology> {{ ?p <{RDFS_RANGE}> ?r }}
+        VALUES ?r {{ {ranges} }} }}""")
+    date_props = sorted({r["p"].value for r in rows} & set(our_props))
+    values: list[str] = []
+    if date_props:
+        dts = {XSD + t for t in DATE_TYPES}
+        preds = " ".join(f"<{p}>" for p in date_props)
+        for r in _rows(store, f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o . VALUES ?p {{ {preds} }} }}"):
+            o = r["o"]
+            if isinstance(o, ox.Literal) and o.datatype.value in dts:
+                values.append(o.value)
+    return {"start": min(values) if values else None, "end": max(values) if values else None}
+
+
 def examples(store: ox.Store, base: str, classes: list[dict[str, Any]], limit: int = 6) -> list[str]:
     """The most-described instance of a few telling classes (our own first, then the most populous)."""
     tw = ontology_ns(base)
@@ -113,8 +143,10 @@ def examples(store: ox.Store, base: str, classes: list[dict[str, Any]], limit: i
     for c in order:
         if len(out) >= limit:
             break
-        rows = _rows(store, f"""SELECT ?s (COUNT(*) AS ?n) WHERE {{ ?s a <{c}> . ?s ?p ?o .
-            FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{ids}")) }} GROUP BY ?s ORDER BY DESC(?n) STR(?s) LIMIT 1""")
+        # the best-described of (at most) the first 2,000 instances: bounded cost at any size
+        rows = _rows(store, f"""SELECT ?s (COUNT(*) AS ?n) WHERE {{
+            {{ SELECT DISTINCT ?s WHERE {{ ?s a <{c}> . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{ids}")) }} LIMIT 2000 }}
+            ?s ?p ?o }} GROUP BY ?s ORDER BY DESC(?n) STR(?s) LIMIT 1""")
         if rows and rows[0]["s"].value not in out:
             out.append(rows[0]["s"].value)
     return out
