@@ -17,3 +17,16 @@ def test_unknown_path_is_404_text(live_server: str) -> None:
     assert r.status_code == 404
     assert r.headers["Content-Type"].startswith("text/plain")
     assert "Traceback" not in r.text
+
+
+def test_wrong_method_is_405_with_allow(live_server: str) -> None:
+    r = requests.post(live_server + "/-/health", timeout=5)
+    assert r.status_code == 405
+    assert "GET" in r.headers["Allow"]
+
+
+def test_long_request_line_reaches_the_app(live_server: str) -> None:
+    # gunicorn's own 4 KiB request-line limit is lifted; our MAX_REQUEST_BYTES answers instead
+    r = requests.get(live_server + "/search", params={"q": "x" * 5000}, timeout=5)
+    assert r.status_code in (400, 413, 414)
+    assert "Traceback" not in r.text

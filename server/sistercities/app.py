@@ -45,7 +45,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):  # type: ignore[no-untyped-def]
-        return error(e.code or 500, e.description or e.name)
+        keep = {k: v for k, v in e.get_headers() if k.lower() in {"allow", "retry-after"}}
+        return error(e.code or 500, e.description or e.name, keep)
 
     @app.errorhandler(Exception)
     def internal_error(e: Exception):  # type: ignore[no-untyped-def]

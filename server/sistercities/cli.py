@@ -141,13 +141,18 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
     if gunicorn is None:
         raise click.ClickException("gunicorn is not installed in this environment")
+    threads = max(1, int(cfg["THREADS"]))
     args = [
         gunicorn,
         "--bind", f"{cfg['HOST']}:{cfg['PORT']}",
         "--workers", str(cfg["WORKERS"]),
-        "--worker-class", "gthread", "--threads", "1",
+        # sync workers accept a connection only when free, so a runaway query never
+        # holds up a light one queued behind it in the same worker
+        *(["--worker-class", "sync"] if threads == 1 else ["--worker-class", "gthread", "--threads", str(threads)]),
         "--timeout", str(int(cfg["QUERY_TIMEOUT"]) + 30),
-        "--access-logfile", "-",
+        # our own MAX_REQUEST_BYTES check answers 413; gunicorn's 4 KiB line limit would answer 400 first
+        "--limit-request-line", "0",
+        *(["--access-logfile", cfg["ACCESS_LOG"]] if cfg["ACCESS_LOG"] else []),
         "sistercities.app:create_app()",
     ]
     click.echo(f"serving release {rel.version} on http://{cfg['HOST']}:{cfg['PORT']}/", err=True)

@@ -38,6 +38,7 @@ PREFIXES: dict[str, str] = {
     "spdx": "http://spdx.org/rdf/terms#",
     "adms": "http://www.w3.org/ns/adms#",
     "sh": "http://www.w3.org/ns/shacl#",
+    "hydra": "http://www.w3.org/ns/hydra/core#",
 }
 
 _RDFLIB_FORMAT = {

@@ -76,7 +76,7 @@ def _dataset_kw(default_graphs: Sequence[str] | None, named_graphs: Sequence[str
     kw: dict[str, Any] = {}
     if default_graphs:
         kw["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    else:
+    elif not named_graphs:
         kw["use_default_graph_as_union"] = True
     if named_graphs:
         kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
