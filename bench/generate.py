@@ -409,11 +409,12 @@ class Model:
         S, D = self.cities[src], self.cities[dst]
         news = f"news-{D['country'].slug}"
         p = self.para(news)
-        planned = year > 2025
+        year = min(year, 2027)
+        planned = year > 2025  # announced for the future: status planned, no outcome
         slug = self.unique("event", f"visit-{S['slug']}-to-{D['slug']}-{year}")
         ev = f"<id/event/{slug}>"
         dlg = f"<id/org/delegation-{slug}>"
-        when, prec = self.date(min(year, 2027))
+        when = self.date(year)[0]
         w.t(news, ev, "a", "tw:Visit")
         w.t(news, ev, "rdfs:label", lit(f"Visit of a delegation of {S['name']} to {D['name']}, {year}"))
         status = "planned" if planned else "took-place"
