@@ -74,9 +74,14 @@ class Dump:
 
     @property
     def served_type(self) -> str:
-        """The HTTP Content-Type the file is served with: the type of the bytes on the wire
-        (the compression format for compressed dumps, the mediaType otherwise)."""
-        return self.compression or self.media_type
+        """The HTTP Content-Type the file is served with: always the dcat:mediaType, so a
+        portal's HEAD check sees what the catalogue declares."""
+        return self.media_type
+
+    @property
+    def content_encoding(self) -> str | None:
+        """The HTTP Content-Encoding of a compressed dump ("gzip"), matching dcat:compressFormat."""
+        return "gzip" if self.compression in ("application/gzip", "application/x-gzip") else None
 
     @property
     def eu_format(self) -> str:

@@ -168,7 +168,9 @@ def dump(file: str) -> Response:
         return error(404, f"No dump named {file!r} in release {d.version}; the catalogue at /catalog lists them.")
     resp = send_file(path, mimetype=entry.served_type, conditional=True, etag=entry.sha256,
                      max_age=s.settings["CACHE_MAX_AGE"], download_name=file)
-    # The type of the bytes on the wire, never a Content-Encoding: Content-Length = dcat:byteSize.
+    # Content-Type = dcat:mediaType; a compressed dump says so in Content-Encoding
+    # (= dcat:compressFormat). Content-Length is the file's size = dcat:byteSize.
     resp.headers["Content-Type"] = entry.served_type
-    resp.headers.pop("Content-Encoding", None)
+    if entry.content_encoding:
+        resp.headers["Content-Encoding"] = entry.content_encoding
     return resp
