@@ -38,10 +38,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test: lint
+	@# Debian chromium for the real-browser test (root/CI installs it; elsewhere that one test is skipped with the reason)
+	-scripts/install-browser
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m bench.run
+	scripts/install-bench-tools
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache
