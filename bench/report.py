@@ -108,10 +108,10 @@ def markdown(res: dict[str, Any]) -> str:
         "",
         f"{ds.get('triples', 0):,} triples ({ds.get('cities', 0):,} cities, {ds.get('twinnings', 0):,} twinnings; "
         f"hub city `{ds.get('hub', {}).get('path')}` with {ds.get('hub', {}).get('partners')} partners), "
-        f"generated with seed {cfg['seed']}. Machine: {m['nproc']} cores, Python {m['python']}, "
+        f"generated with seed {cfg.get('seed')}. Machine: {m['nproc']} cores, Python {m['python']}, "
         f"{', '.join(f'{k} {v}' for k, v in m['packages'].items())}; load average {m['loadavg_start']} at start, "
-        f"{m.get('loadavg_end', '?')} at end. Our server: `sistercities serve` (gunicorn, {cfg['workers']} workers). "
-        f"Load: wrk, {cfg['duration']} s per run, {', '.join(map(str, cfg['concurrency']))} connections, not pinned.",
+        f"{m.get('loadavg_end', '?')} at end. Our server: `sistercities serve` (gunicorn, {cfg.get('workers')} workers). "
+        f"Load: wrk, {cfg.get('duration')} s per run, {', '.join(map(str, cfg['concurrency']))} connections, not pinned.",
         "",
         f"> {NOISE_NOTE}",
         "",
@@ -146,7 +146,7 @@ def markdown(res: dict[str, Any]) -> str:
     if rdf:
         out += [
             f"## rdflib in-memory Graph (its own SPARQL engine, in-process, same data; loaded in {rdf.get('load_s')} s; "
-            f"cap {cfg['rdflib_cap']} s per query)",
+            f"cap {cfg.get('rdflib_cap')} s per query)",
             "",
             "| query | rdflib | ours (c=1 p50) | rdflib/ours |",
             "| --- | ---: | ---: | ---: |",

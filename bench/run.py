@@ -308,8 +308,8 @@ def run_deref(ours: servers.Server, summary: dict[str, Any], store_dir: Path, wo
             say(f"  {key} c={top}: ours {r['qps']} QPS p99 {r['p99_ms']} ms ({r['repeated']} repeated requests)")
         out["see_other"] = {"ours": {}, "nginx": {}}
         for who, srv in (("ours", ours), ("nginx", ngx)):
-            r = measure(srv, "", "paths.lua", [str(files["see_other"]), "text/turtle"], top, max(2, duration // 2))
-            out["see_other"][who][str(top)] = r.as_dict()
+            out["see_other"][who][str(top)] = measure(srv, "", "paths.lua", [str(files["see_other"]), "text/turtle"],
+                                                      top, max(2, duration // 2)).as_dict()
         out["memory_nginx"] = ngx.memory()
     finally:
         ngx.stop()

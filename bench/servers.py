@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -174,12 +175,17 @@ def start_nginx(static_root: Path, work: Path) -> Server:
     (static_root / "nginx-alive.txt").write_text("ok\n")
     port = free_port()
     user = ""
-    if os.geteuid() == 0:  # nginx would drop to nobody:nobody, a group Debian does not have
-        try:
-            grp.getgrnam("nogroup")
-            user = "user nobody nogroup;"
-        except KeyError:
-            user = "user nobody;"
+    if os.geteuid() == 0:
+        # nginx's workers drop to nobody:nobody (a group Debian does not have); keep them
+        # unprivileged when nobody can reach the files, else (a 0700 temp folder) stay root
+        if _world_readable(static_root.resolve()):
+            try:
+                grp.getgrnam("nogroup")
+                user = "user nobody nogroup;"
+            except KeyError:
+                user = "user nobody;"
+        else:
+            user = "user root root;"
     conf = work / "nginx.conf"
     conf.write_text(NGINX_CONF.format(user=user, work=work.resolve(), host=HOST, port=port,
                                       root=static_root.resolve()), encoding="utf-8")
@@ -188,6 +194,12 @@ def start_nginx(static_root: Path, work: Path) -> Server:
     root = f"http://{HOST}:{port}"
     _wait(proc, root + "/nginx-alive.txt", log, "nginx")
     return Server("nginx", proc, root, log, "/nginx-alive.txt")
+
+
+def _world_readable(folder: Path) -> bool:
+    """Can any user list ``folder`` (every ancestor searchable by others)?"""
+    return all(p.stat().st_mode & stat.S_IXOTH for p in [folder, *folder.parents]) and bool(
+        folder.stat().st_mode & stat.S_IROTH)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -1,0 +1,150 @@
+"""The benchmark harness: wrk scripts against real servers (nginx, the Oxigraph server), targets.
+
+Needs Debian's wrk and nginx (scripts/install-bench-tools) and the oxigraph server (bench
+extra); skipped with that message when they are missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # bench/ is a folder of the repository, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from bench import report, servers, wrk  # noqa: E402
+from bench.run import accept_for, is_graph_query  # noqa: E402
+
+needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk missing: run scripts/install-bench-tools")
+needs_nginx = pytest.mark.skipif(shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+                                 reason="nginx missing: run scripts/install-bench-tools")
+
+
+@pytest.fixture()
+def nginx(tmp_path: Path):  # type: ignore[no-untyped-def]
+    static = tmp_path / "static"
+    (static / "doc" / "id" / "city").mkdir(parents=True)
+    (static / "doc" / "id" / "city" / "a.ttl").write_text("<a> <b> <c> .\n")
+    (static / "doc" / "id" / "city" / "b.html").write_text("<!doctype html><title>b</title>\n")
+    srv = servers.start_nginx(static, tmp_path / "nginx")
+    yield srv, tmp_path
+    srv.stop()
+    assert srv.proc.poll() is not None
+
+
+@needs_wrk
+@needs_nginx
+def test_wrk_rotates_paths_and_reports_latency(nginx: Any) -> None:
+    srv, tmp = nginx
+    paths = tmp / "paths.txt"
+    paths.write_text("/doc/id/city/a.ttl\n/doc/id/city/b.html\n")
+    r = wrk.run(srv.root, "paths.lua", [str(paths)], concurrency=2, duration=1)
+    assert r.requests > 100 and r.qps > 100
+    assert r.failed == 0
+    assert 0 < r.p50_ms <= r.p99_ms <= r.max_ms
+    assert r.bytes > r.requests * 30  # both documents were served, with their bodies
+
+
+@needs_wrk
+@needs_nginx
+def test_wrk_counts_missing_documents_as_errors_and_303_as_answers(nginx: Any) -> None:
+    srv, tmp = nginx
+    missing = tmp / "missing.txt"
+    missing.write_text("/doc/id/city/nothing-here.ttl\n")
+    r = wrk.run(srv.root, "paths.lua", [str(missing)], concurrency=1, duration=1)
+    assert r.requests > 0 and r.errors["status"] == r.requests
+    see_other = tmp / "ids.txt"
+    see_other.write_text("/id/city/a\n")
+    r = wrk.run(srv.root, "paths.lua", [str(see_other), "text/turtle"], concurrency=1, duration=1)
+    assert r.requests > 0 and r.failed == 0
+    assert srv.memory()["processes"] == 3  # master + 2 workers, measured by session
+
+
+@needs_wrk
+def test_sparql_script_posts_the_query_to_the_oxigraph_server(tmp_path: Path) -> None:
+    store = ox.Store(str(tmp_path / "store"))
+    g = ox.NamedNode("https://w3id.org/twinning/graph/t")
+    store.add(ox.Quad(ox.NamedNode("https://w3id.org/twinning/id/city/a"),
+                      ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("A", language="en"), g))
+    store.flush()
+    del store
+    srv = servers.start_oxigraph(tmp_path / "store", tmp_path / "oxigraph.log")
+    try:
+        good = wrk.sparql_body_file(tmp_path, "good", "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }")
+        r = wrk.run(srv.root + "/query", "sparql.lua", [str(good), "application/sparql-results+json"],
+                    concurrency=2, duration=1)
+        assert r.requests > 50 and r.failed == 0
+        assert r.bytes / r.requests > 40  # the answer has a binding (union default graph)
+        bad = wrk.sparql_body_file(tmp_path, "bad", "SELECT WHERE {")
+        r = wrk.run(srv.root + "/query", "sparql.lua", [str(bad), "application/sparql-results+json"],
+                    concurrency=1, duration=1)
+        assert r.requests > 0 and r.errors["status"] == r.requests
+        assert srv.settle(probes=1) < 5
+    finally:
+        srv.stop()
+
+
+def test_wrk_output_without_summary_is_an_error() -> None:
+    with pytest.raises(wrk.WrkError, match="no WRKJSON"):
+        wrk.parse("Running 1s test @ http://127.0.0.1:1\n  unable to connect\n", 1)
+
+
+@pytest.mark.parametrize(("query", "graph"), [
+    ("PREFIX x: <y:>\n# CONSTRUCT in a comment\nSELECT * WHERE { ?s ?p ?o }", False),
+    ("# a comment\nDESCRIBE <x:y>", True),
+    ("PREFIX tw: <t:>\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", True),
+    ("ASK { ?s ?p ?o }", False),
+])
+def test_result_format_follows_the_query_form(query: str, graph: bool) -> None:
+    assert is_graph_query(query) is graph
+    assert accept_for(query) == ("application/n-triples" if graph else "application/sparql-results+json")
+
+
+def _run(qps: float, p50: float, p99: float = 0.0) -> dict[str, Any]:
+    return {"qps": qps, "p50_ms": p50, "p99_ms": p99 or p50 * 2}
+
+
+def test_targets_use_heavy_and_light_thresholds() -> None:
+    res: dict[str, Any] = {
+        "config": {"concurrency": [1, 16]},
+        "sparql": {
+            "heavy-ok": {"runs": {"oxigraph": {"1": _run(50, 20), "16": _run(100, 150)},
+                                  "ours": {"1": _run(45, 22), "16": _run(95, 160)}}},
+            "heavy-slow": {"runs": {"oxigraph": {"1": _run(50, 20), "16": _run(100, 150)},
+                                    "ours": {"1": _run(40, 25), "16": _run(80, 190)}}},
+            "light": {"runs": {"oxigraph": {"1": _run(5000, 0.2), "16": _run(9000, 1.5)},
+                               "ours": {"1": _run(900, 1.0), "16": _run(3000, 5)}}},
+        },
+        "rdflib": {"queries": {"heavy-ok": {"median_s": 3.0, "cap_s": 30}, "heavy-slow": {"capped": True, "cap_s": 30},
+                               "light": {"median_s": 0.01, "cap_s": 30}}},
+        "deref": {"ttl": {"ours": {"16": _run(500, 5, 15)}, "nginx": {"16": _run(20000, 0.2, 1)}}},
+    }
+    checks = {c["target"].split(":")[0]: c for c in report.evaluate(res)}
+    assert checks["SPARQL heavy-ok"]["pass"] is True
+    assert checks["SPARQL heavy-slow"]["pass"] is False  # 0.8 < 0.9
+    assert checks["SPARQL light"]["pass"] is True  # 0.33 ≥ 0.3
+    assert checks["rdflib heavy-ok"]["pass"] is True  # 3 s / 22 ms = 136×
+    assert checks["rdflib heavy-slow"]["prefix"] == "> " and checks["rdflib heavy-slow"]["pass"] is True
+    assert "rdflib light" not in checks  # light queries are not held to the rdflib target
+    assert checks["Turtle documents"]["pass"] is False  # 500/20000 = 0.025 < 0.05
+    md = report.markdown({**res, "date": "d", "machine": {"nproc": 2, "python": "3", "packages": {}, "loadavg_start": "0"},
+                          "dataset": {}, "checks": report.evaluate(res)})
+    assert "**FAIL**" in md and "**pass**" in md and report.NOISE_NOTE in md
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--triples", "5"], "--triples must be"),
+    (["--workers", "many"], "--workers must be a number or 'auto'"),
+    (["--concurrency", "0,4"], "concurrency"),
+])
+def test_bench_cli_rejects_bad_input(args: list[str], message: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench.run", *args], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
