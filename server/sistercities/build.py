@@ -43,7 +43,16 @@ class BuildError(Exception):
 
     def __init__(self, message: str, report: Report | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.report = report
+
+    def __str__(self) -> str:
+        # name the first errors too: a failing build in a test session says why
+        if self.report is None:
+            return self.message
+        errs = [i.format() for i in self.report.sorted() if i.severity == "error"]
+        more = f"\n  ... and {len(errs) - 20} more" if len(errs) > 20 else ""
+        return "\n  ".join([self.message, *errs[:20]]) + more
 
 
 def _nolog(_: str) -> None:

@@ -108,7 +108,7 @@ def build(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl:
     except BuildError as e:
         if e.report is not None and e.report.issues:
             _err(e.report.format(_root(project)))
-        raise click.ClickException(f"build failed, nothing published: {e}") from None
+        raise click.ClickException(f"build failed, nothing published: {e.message}") from None
     except OSError as e:
         raise click.ClickException(f"build failed, nothing published: {e}") from None
     click.echo(str(rel))
