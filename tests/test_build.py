@@ -212,6 +212,24 @@ def test_skip_shacl_and_no_validate_publish_what_shacl_would_reject(tmp_path: Pa
     assert current(bd).manifest["validation"]["checks"] == ["syntax", "terms", "quality"]
 
 
+def test_a_less_validated_release_is_not_up_to_date_for_a_full_build(tmp_path: Path) -> None:
+    # same inputs, but the current release skipped SHACL: a plain build must still run it (and refuse)
+    project, bd = _project(tmp_path, "<id/city/z> a tw:City .\n"), tmp_path / "build"
+    (project / "shapes" / "s.ttl").write_text(SHAPES, encoding="utf-8")
+    build(project, bd, BASE, shacl=False)
+    before = _state(bd)
+    with pytest.raises(BuildError):
+        build(project, bd, BASE)
+    assert _state(bd) == before
+    # and a valid project built without validation is validated (and republished) by a plain build
+    good, bd2 = _project(tmp_path / "good"), tmp_path / "build2"
+    build(good, bd2, BASE, validate=False)
+    skipped = current(bd2).manifest["validation"]["checks"]
+    build(good, bd2, BASE)
+    assert skipped == ["syntax"]
+    assert current(bd2).manifest["validation"]["checks"] == ["syntax", "terms", "shacl", "quality"]
+
+
 def test_old_releases_are_pruned(tmp_path: Path) -> None:
     project, bd = _project(tmp_path), tmp_path / "build"
     versions = []

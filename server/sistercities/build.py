@@ -143,7 +143,9 @@ def build(
     with _locked(build_dir):
         _clean_stale(build_dir)
         cur = _current_or_none(build_dir)
-        if cur is not None and not force and cur.manifest.get("input_hash") == digest:
+        wanted = {"syntax"} | ({"terms", "quality"} if validate else set()) | ({"shacl"} if validate and shacl else set())
+        done = set(cur.manifest.get("validation", {}).get("checks", ())) if cur is not None else set()
+        if cur is not None and not force and cur.manifest.get("input_hash") == digest and wanted <= done:
             log(f"up to date: {cur.version}")
             return cur.path
         now = dt.datetime.now(dt.UTC)

@@ -48,7 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLISHER_NAME", "The sistercities project", "Publisher named in the catalogue (foaf:name)."),
     Setting("PUBLISHER_URL", "https://w3id.org/twinning/", "Publisher's home page."),
     Setting("CONTACT_EMAIL", "data@sistercities.example.org", "Contact e-mail in the catalogue's vCard."),
-    Setting("LICENSE", "http://creativecommons.org/licenses/by/4.0/", "Licence of the published data."),
+    Setting("LICENSE", "https://creativecommons.org/licenses/by/4.0/", "Licence of the published data."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
