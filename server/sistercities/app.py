@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from sistercities import settings as settings_mod
 from sistercities.release import NoBuildError, current
@@ -16,6 +17,13 @@ from sistercities.routes import ROUTES
 from sistercities.store import StoreError, open_store
 
 log = logging.getLogger(__name__)
+
+
+class AnyPathConverter(PathConverter):
+    """Like ``<path:>`` but also matching control characters (a ``%0A`` in a path),
+    so the handler can answer 400 instead of the router answering 404."""
+
+    regex = r"[^/][\s\S]*?"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -37,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     except (NoBuildError, StoreError) as e:
         log.warning("serving without data: %s", e)
     app.extensions["sistercities"] = Site(settings=cfg, release=release, store=store)
+    app.url_map.converters["anypath"] = AnyPathConverter
 
     for route in ROUTES:
         module, _, func = route.handler.partition(":")

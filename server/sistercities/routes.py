@@ -27,13 +27,13 @@ ROUTES: tuple[Route, ...] = (
     # PUT/DELETE/PATCH are routed so the handler can answer 405 with an Allow header
     Route("/sparql", "sparql", "sparql:sparql", ("GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH")),
     # dereferenceable IRIs: things answer 303 to documents (views/resource.py)
-    Route("/id/<path:rest>", "thing_id", "resource:thing"),
+    Route("/id/<anypath:rest>", "thing_id", "resource:thing"),
     Route("/ontology", "thing_ontology", "resource:thing"),
-    Route("/ontology/<path:rest>", "thing_ontology_term", "resource:thing"),
+    Route("/ontology/<anypath:rest>", "thing_ontology_term", "resource:thing"),
     Route("/shapes", "thing_shapes", "resource:thing"),
-    Route("/shapes/<path:rest>", "thing_shape", "resource:thing"),
-    Route("/graph/<path:rest>", "thing_graph", "resource:thing"),
-    Route("/doc/<path:rest>", "document", "resource:document"),
+    Route("/shapes/<anypath:rest>", "thing_shape", "resource:thing"),
+    Route("/graph/<anypath:rest>", "thing_graph", "resource:thing"),
+    Route("/doc/<anypath:rest>", "document", "resource:document"),
     Route("/search", "search", "resource:search"),
     Route("/wikidata/<qid>", "wikidata", "resource:wikidata"),
     # found and harvested: catalogue, VoID, dataset page, dumps, sitemap (views/catalog.py)
