@@ -110,7 +110,8 @@ def markdown(res: dict[str, Any]) -> str:
         f"hub city `{ds.get('hub', {}).get('path')}` with {ds.get('hub', {}).get('partners')} partners), "
         f"generated with seed {cfg.get('seed')}. Machine: {m['nproc']} cores, Python {m['python']}, "
         f"{', '.join(f'{k} {v}' for k, v in m['packages'].items())}; load average {m['loadavg_start']} at start, "
-        f"{m.get('loadavg_end', '?')} at end. Our server: `sistercities serve` (gunicorn, {cfg.get('workers')} workers). "
+        f"{m.get('loadavg_end', '?')} at end. Our server: `sistercities serve` (gunicorn, {cfg.get('workers')} workers"
+        f"{''.join(f', {k}={v}' for k, v in (cfg.get('server_env') or {}).items())}). "
         f"Load: wrk, {cfg.get('duration')} s per run, {', '.join(map(str, cfg['concurrency']))} connections, not pinned.",
         "",
         f"> {NOISE_NOTE}",
@@ -186,7 +187,9 @@ def markdown(res: dict[str, Any]) -> str:
                 o = d.get("ours", {}).get(str(c))
                 n = d.get("nginx", {}).get(str(c))
                 ratio = o["qps"] / n["qps"] if o and n and n["qps"] else None
-                out.append(f"| {label} | {c} | {_fmt(o and o['qps'])} | {_ms(o and o['p50_ms'])} / {_ms(o and o['p99_ms'])} | "
+                rep = (o or {}).get("repeated")
+                shown = f"{label} ({rep} requests repeated a resource)" if rep else label
+                out.append(f"| {shown} | {c} | {_fmt(o and o['qps'])} | {_ms(o and o['p50_ms'])} / {_ms(o and o['p99_ms'])} | "
                            f"{_fmt(n and n['qps'])} | {_ms(n and n['p50_ms'])} / {_ms(n and n['p99_ms'])} | "
                            f"{'—' if ratio is None else f'{ratio:.3f}×'} |")
         out.append("")

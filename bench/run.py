@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import platform
 import random
@@ -43,6 +44,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 BASE = "https://w3id.org/twinning/"
 T0 = time.monotonic()
+CORES = os.cpu_count() or 1
+MAX_RUN_S = 40  # longest single wrk run
 
 
 def say(msg: str) -> None:
@@ -145,13 +148,13 @@ def measure(srv: servers.Server, path: str, script: str, args: list[str], c: int
 
 
 def pick_workers(build_dir: Path, work: Path, queries: dict[str, str], duration: int, top: int,
-                 candidates: tuple[int, ...]) -> tuple[int, dict[str, Any]]:
+                 candidates: tuple[int, ...], env: dict[str, str]) -> tuple[int, dict[str, Any]]:
     """Measure a heavy and a trivial query at the top concurrency for each worker count; pick the best."""
     names = [n for n in queries if "country" in n or "trivial" in n][:2] or list(queries)[:2]
     trial: dict[str, Any] = {}
     best, best_score = candidates[0], -1.0
     for w in candidates:
-        srv = servers.start_ours(build_dir, w, work / "logs" / f"ours-w{w}.log")
+        srv = servers.start_ours(build_dir, w, work / "logs" / f"ours-w{w}.log", env)
         try:
             score = 1.0
             trial[str(w)] = {}
@@ -191,11 +194,16 @@ def run_sparql(ours: servers.Server | None, oxi: servers.Server, queries: dict[s
                     say(f"  {name}: DIFFERENT ANSWERS ours {rows_o} rows vs Oxigraph {rows_x}")
         if st_x != 200:
             entry["oxigraph_error"] = f"HTTP {st_x}: {err_x}"
-        for c in conc:
+        slowest_ms = 0.0
+        for c in sorted(conc):
             flip = not flip  # alternate who goes first: drift in the machine's load hits both alike
+            # a run must see several answers per connection: a query taking t alone takes ~t*c/cores under load
+            secs = min(MAX_RUN_S, max(duration, math.ceil(3 * slowest_ms * c / CORES / 1000)))
+            entry.setdefault("seconds", {})[str(c)] = secs
             for who, srv, path in (targets if flip else targets[::-1]):
-                r = measure(srv, path, "sparql.lua", [str(body), accept_for(query)], c, duration)
+                r = measure(srv, path, "sparql.lua", [str(body), accept_for(query)], c, secs)
                 entry["runs"][who][str(c)] = r.as_dict()
+                slowest_ms = max(slowest_ms, r.p50_ms if r.requests else secs * 1000)
             o, x = entry["runs"]["ours"].get(str(c)), entry["runs"]["oxigraph"].get(str(c))
             say(f"  {name} c={c}: ours {o and o['qps']} QPS p50 {o and o['p50_ms']} ms | "
                 f"Oxigraph {x['qps']} QPS p50 {x['p50_ms']} ms")
@@ -251,35 +259,46 @@ def _fetch(url: str) -> bytes | None:
         return None
 
 
-def fetch_static(ours: servers.Server, iris: list[str], static: Path) -> tuple[int, int]:
-    """Fetch each sampled document once from our server (4 at a time) and store it for nginx; (ok, failed)."""
+def fetch_static(ours: servers.Server, iris: list[str], static: Path, budget: float = 1e9) -> list[str]:
+    """Fetch each sampled resource's Turtle and HTML documents once from our server (4 requests at a
+    time) and store them for nginx, until ``budget`` seconds are spent; returns the resources fetched."""
     from concurrent.futures import ThreadPoolExecutor
 
-    paths = [doc_path(iri, ext) for iri in iris for ext in ("ttl", "html")]
-    ok = bad = 0
-    with ThreadPoolExecutor(4) as pool:
-        for path, body in zip(paths, pool.map(lambda p: _fetch(ours.root + p), paths), strict=True):
+    deadline = time.monotonic() + budget
+
+    def both(iri: str) -> str | None:
+        if time.monotonic() > deadline:
+            return None
+        for ext in ("ttl", "html"):
+            path = doc_path(iri, ext)
+            body = _fetch(ours.root + path)
             if body is None:
-                bad += 1
-                continue
+                return None
             target = static / path.lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(body)
-            ok += 1
-    return ok, bad
+        return iri
+
+    with ThreadPoolExecutor(4) as pool:
+        return [i for i in pool.map(both, iris) if i is not None]
 
 
 def run_deref(ours: servers.Server, summary: dict[str, Any], store_dir: Path, work: Path, conc: list[int],
-              duration: int, sample: int, cold: int, seed: int) -> dict[str, Any]:
+              duration: int, sample: int, cold: tuple[int, int], seed: int, budget: float) -> dict[str, Any]:
     """Documents of a random sample (rotating), of one typical city (repeated: cached), and never-asked ones."""
-    iris = sample_resources(store_dir, sample + 2 * cold, seed)
-    warm, cold_ttl, cold_html = iris[:sample], iris[sample:sample + cold], iris[sample + cold:]
+    iris = sample_resources(store_dir, sample + sum(cold), seed)
+    warm, cold_ttl, cold_html = iris[:sample], iris[sample:sample + cold[0]], iris[sample + cold[0]:]
     static = work / "static"
-    say(f"  fetching {len(warm)} resources x 2 formats once from our server for nginx")
+    say(f"  fetching {len(warm)} resources x 2 formats once from our server for nginx (budget {budget:.0f} s)")
     t = time.monotonic()
-    ok, bad = fetch_static(ours, warm, static)
-    out: dict[str, Any] = {"sample": len(warm), "fetched": ok, "fetch_failed": bad,
-                           "fetch_s": round(time.monotonic() - t, 1), "cold": cold}
+    fetched = fetch_static(ours, warm, static, budget)
+    out: dict[str, Any] = {"sample": len(fetched), "asked": len(warm), "fetch_s": round(time.monotonic() - t, 1),
+                           "cold": cold}
+    if len(fetched) < len(warm):
+        say(f"  only {len(fetched)} of {len(warm)} fetched within the budget: the sample is those")
+    if not fetched:
+        raise SystemExit("bench: no document could be fetched from our server")
+    warm = fetched
     typical = BASE + summary["typical_city"]["path"]
     fetch_static(ours, [typical], static)
     lists = {"ttl": [doc_path(i, "ttl") for i in warm], "html": [doc_path(i, "html") for i in warm],
@@ -303,7 +322,7 @@ def run_deref(ours: servers.Server, summary: dict[str, Any], store_dir: Path, wo
                 say(f"  {key} c={c}: ours {o['qps']} QPS p99 {o['p99_ms']} ms | nginx {n['qps']} QPS p99 {n['p99_ms']} ms")
         for key in ("ttl_cold", "html_cold"):  # our documents never asked for before: no cache
             r = measure(ours, "", "paths.lua", [str(files[key])], top, duration).as_dict()
-            r["repeated"] = max(0, r["requests"] - cold)
+            r["repeated"] = max(0, r["requests"] - len(cold_ttl if key == "ttl_cold" else cold_html))
             out[key] = {"ours": {str(top): r}}
             say(f"  {key} c={top}: ours {r['qps']} QPS p99 {r['p99_ms']} ms ({r['repeated']} repeated requests)")
         out["see_other"] = {"ours": {}, "nginx": {}}
@@ -343,11 +362,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--duration", type=int, help="seconds per wrk run (default 8; quick 2)")
     ap.add_argument("--concurrency", help="comma-separated connection counts (default 1,4,16; quick 1,16)")
     ap.add_argument("--workers", help="gunicorn workers of our server, or 'auto' to measure 2 and 4 (default auto; quick 2)")
+    ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="setting for our server, e.g. --server-env THREADS=4 (SISTERCITIES_THREADS); repeatable")
     ap.add_argument("--rdflib-cap", type=float, help="seconds per rdflib query before it is killed (default 30; quick 10)")
     ap.add_argument("--rdflib-reps", type=int, default=3, help="repetitions of an rdflib query under the cap")
     ap.add_argument("--no-rdflib", action="store_true", help="skip the rdflib part")
     ap.add_argument("--no-deref", action="store_true", help="skip the documents part")
     ap.add_argument("--sample", type=int, help="resources whose documents are benchmarked (default 1000; quick 100)")
+    ap.add_argument("--fetch-budget", type=float, default=300.0,
+                    help="seconds spent fetching the sample's documents for nginx; the sample is cut to what was fetched")
     ap.add_argument("--work", type=Path, default=HERE / "work", help="cache and scratch folder (default bench/work)")
     ap.add_argument("--out", type=Path, help="results folder (default bench/results; quick: bench/work)")
     a = ap.parse_args(argv)
@@ -362,6 +385,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ap.error("--triples must be ≥ 1000, --duration ≥ 1, concurrency and --sample ≥ 1")
     if a.workers != "auto" and not a.workers.isdigit():
         ap.error("--workers must be a number or 'auto'")
+    env = {}
+    for item in a.server_env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            ap.error(f"--server-env takes NAME=VALUE, got {item!r}")
+        env["SISTERCITIES_" + name.upper().removeprefix("SISTERCITIES_")] = value
+    a.server_env = env
     return a
 
 
@@ -403,20 +433,21 @@ def main(argv: list[str] | None = None) -> int:
             res["notes"].append("The Oxigraph server could not open our store; it got the same N-Quads dump loaded.")
         if a.workers == "auto":
             say("choosing our worker count (2 vs 4) on two queries at the top concurrency")
-            workers, trial = pick_workers(build_dir, scratch, queries, min(a.duration, 4), top, (2, 4))
+            workers, trial = pick_workers(build_dir, scratch, queries, min(a.duration, 4), top, (2, 4), a.server_env)
             res["worker_trial"] = trial
         else:
             workers = int(a.workers)
         res["config"] = {"triples": a.triples, "seed": a.seed, "duration": a.duration, "concurrency": a.concurrency,
-                         "workers": workers, "rdflib_cap": a.rdflib_cap, "quick": a.quick}
+                         "workers": workers, "server_env": a.server_env, "rdflib_cap": a.rdflib_cap, "quick": a.quick}
         say(f"starting our server with {workers} workers")
-        ours = servers.start_ours(build_dir, workers, scratch / "logs" / "ours.log")
+        ours = servers.start_ours(build_dir, workers, scratch / "logs" / "ours.log", a.server_env)
         say("SPARQL: ours vs Oxigraph")
         res["sparql"] = run_sparql(ours, oxi, queries, scratch, a.concurrency, a.duration)
         if not a.no_deref:
             say("documents: ours vs nginx")
-            cold = 300 if a.quick else 2000
-            res["deref"] = run_deref(ours, summary, store_dir, scratch, a.concurrency, a.duration, a.sample, cold, a.seed)
+            cold = (3000, 300) if a.quick else (12000, 1000)  # (Turtle, HTML) resources never asked before
+            res["deref"] = run_deref(ours, summary, store_dir, scratch, a.concurrency, a.duration, a.sample, cold,
+                                     a.seed, a.fetch_budget)
         res["memory"] = {f"ours (gunicorn, {workers} workers, with SPARQL executors)": ours.memory(),
                          "Oxigraph server": oxi.memory()}
         if res.get("deref", {}).get("memory_nginx"):
@@ -441,6 +472,8 @@ def main(argv: list[str] | None = None) -> int:
         "again (served from the cache after its first request in each worker); a fixed random sample rotating "
         "(each worker's cache fills as the run goes: a mix); and resources never asked before (no cache). nginx "
         "serves the same bytes, fetched once from our server, as static files.",
+        "SPARQL runs last at least --duration seconds, and longer for slow queries at high concurrency (3 x the "
+        "c=1 latency x c / cores, at most 40 s), so that every connection sees several answers.",
         "The rdflib figure is the time to evaluate the query and iterate every result in-process (no HTTP, no "
         "serialisation), which favours rdflib.",
         report.NOISE_NOTE,

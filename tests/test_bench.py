@@ -143,6 +143,7 @@ def test_targets_use_heavy_and_light_thresholds() -> None:
     (["--triples", "5"], "--triples must be"),
     (["--workers", "many"], "--workers must be a number or 'auto'"),
     (["--concurrency", "0,4"], "concurrency"),
+    (["--server-env", "THREADS"], "--server-env takes NAME=VALUE"),
 ])
 def test_bench_cli_rejects_bad_input(args: list[str], message: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "bench.run", *args], capture_output=True, text=True, cwd=ROOT)
