@@ -51,7 +51,7 @@ def wrk_binary() -> str:
 
 def version() -> str:
     out = subprocess.run([wrk_binary(), "--version"], capture_output=True, text=True, check=False)
-    return (out.stdout or out.stderr).split("\n")[0].split(" Copyright")[0].strip()
+    return (out.stdout or out.stderr).split("\n")[0].split(" Copyright")[0].strip().removeprefix("wrk ")
 
 
 def parse(output: str, concurrency: int) -> Result:
