@@ -443,6 +443,21 @@ def main(argv: list[str] | None = None) -> int:
         ours = servers.start_ours(build_dir, workers, scratch / "logs" / "ours.log", a.server_env)
         say("SPARQL: ours vs Oxigraph")
         res["sparql"] = run_sparql(ours, oxi, queries, scratch, a.concurrency, a.duration)
+        for name, q in res["sparql"].items():
+            if q.get("rows_mismatch"):
+                res["notes"].append(f"{name}: DIFFERENT ANSWERS, ours {q['rows_mismatch']['ours']} rows, "
+                                    f"Oxigraph {q['rows_mismatch']['oxigraph']}.")
+            for who in ("ours", "oxigraph"):
+                if q.get(f"{who}_error"):
+                    res["notes"].append(f"{name}: {who} answered {q[who + '_error'][:200]}")
+            for who, runs in q["runs"].items():
+                for c, r in runs.items():
+                    if sum(r["errors"].values()):
+                        res["notes"].append(f"{name}, {who}, c={c}: {r['errors']} errors in {r['requests']} requests.")
+        if res["sparql"] and all(not q["runs"]["ours"] for q in res["sparql"].values()):
+            res["notes"].append("Our endpoint answered no query: the SPARQL comparison has Oxigraph figures only.")
+        elif not any(q.get("rows_mismatch") for q in res["sparql"].values()):
+            res["notes"].append("Every query gave the same number of rows (or triples) on both servers.")
         if not a.no_deref:
             say("documents: ours vs nginx")
             cold = (3000, 300) if a.quick else (12000, 1000)  # (Turtle, HTML) resources never asked before
