@@ -40,6 +40,8 @@ lint: $(VENV)/.installed-test
 test: lint
 	@# Debian chromium for the real-browser test (root/CI installs it; elsewhere that one test is skipped with the reason)
 	-scripts/install-browser
+	@# Debian wrk and nginx for the benchmark harness tests (likewise)
+	-scripts/install-bench-tools
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-bench
