@@ -124,31 +124,32 @@ class Facts:
         return any(self.objects(iri, p) for p in LABEL_PROPS)
 
 
-def _values(iris: Iterable[str]) -> str:
-    return " ".join(f"<{i}>" for i in sorted(iris) if node(i) is not None)
-
-
 def _describe(store: Store, facts: Facts, iris: set[str], preds: Sequence[str] | None = None) -> None:
     """Add the outgoing statements of ``iris`` (only ``preds`` when given) in one query."""
     iris = {i for i in iris if i not in facts.described and node(i) is not None}
     if not iris:
         return
     facts.described |= iris
-    if preds:
-        q = (f"SELECT ?x ?p ?v WHERE {{ ?x ?p ?v . VALUES ?x {{ {_values(iris)} }} "
-             f"VALUES ?p {{ {_values(preds)} }} }}")
-    else:
-        q = f"SELECT ?x ?p ?v WHERE {{ ?x ?p ?v . VALUES ?x {{ {_values(iris)} }} }}"
-    for r in store.select(q):
-        facts.add(r["x"].value, r["p"].value, r["v"])
+    for s, p, v in store.statements(sorted(iris), preds):
+        facts.add(s, p, v)
+
+
+def fanout_props(tw: str) -> frozenset[str]:
+    """Relations whose objects a page needs only for its own subject: a neighbour's
+    sister cities or members are not shown, and a hub city has hundreds of them."""
+    return frozenset({tw + "twinnedWith", tw + "hasMemberCity", "http://www.w3.org/ns/org#hasMember",
+                      "http://purl.org/dc/terms/hasPart"})
 
 
 def _mentioned(facts: Facts, subjects: Iterable[str]) -> set[str]:
     found: set[str] = set()
+    skip = fanout_props(facts.tw)
     for s in subjects:
         found.add(s)
         for p, objs in facts.out.get(s, {}).items():
             found.add(p)
+            if p in skip and s != facts.focus:
+                continue
             found.update(o.value for o in objs if isinstance(o, ox.NamedNode))
     return found
 
