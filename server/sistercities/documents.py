@@ -40,6 +40,7 @@ import rdflib
 from sistercities.conneg import RDF_BY_EXT, RDF_FORMATS
 from sistercities.serialize import prefixes, serialize_graph, to_rdflib_term
 from sistercities.store import Store
+from sistercities.uris import ontology_ns
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -109,7 +110,7 @@ class Documents:
         self.dataset_iri = dataset_iri
         self.page_size = max(1, page_size)
         self.modified = modified
-        self.ontology_ns = base + "ontology/"
+        self.ontology_ns = ontology_ns(base)
         self._embedded: frozenset[str] | None = None
 
     # --- what an IRI is ----------------------------------------------------

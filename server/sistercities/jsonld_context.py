@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from sistercities.serialize import prefixes
 from sistercities.store import Store, StoreError
+from sistercities.uris import URLs, ontology_ns
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -87,8 +88,8 @@ def object_properties(store: Store | None, base: str) -> list[str]:
     """Local names of the ontology's object properties (``tw:partner`` …)."""
     if store is None:
         return []
-    ns = base + "ontology/"
-    graph = ox.NamedNode(base + "ontology")
+    ns = ontology_ns(base)
+    graph = ox.NamedNode(URLs(base=base).ontology_iri())
     names: set[str] = set()
     try:
         quads = store.quads(None, ox.NamedNode(RDF + "type"), ox.NamedNode(OWL + "ObjectProperty"), graph)
@@ -104,7 +105,7 @@ def object_properties(store: Store | None, base: str) -> list[str]:
 
 def build_context(base: str, store: Store | None = None) -> dict[str, Any]:
     """The context for documents about data under ``base``."""
-    ns = base + "ontology/"
+    ns = ontology_ns(base)
     ctx: dict[str, Any] = {"@vocab": ns, "id": "@id", "type": "@type"}
     for prefix, iri in sorted(prefixes(base).items()):
         ctx[prefix] = iri

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from sistercities import __version__
 from sistercities.report import ERROR, Issue
 from sistercities.serialize import prefixes as default_prefixes
+from sistercities.uris import URLs
 
 ONTOLOGY, SHAPES, DATA = "ontology", "shapes", "data"
 
@@ -35,9 +36,11 @@ def inputs(project: Path, base: str) -> list[Input]:
     """Every input file with its graph, in a stable order."""
     project = Path(project).resolve()
     found: list[Input] = []
+    u = URLs(base=base)
+    graphs = {ONTOLOGY: u.ontology_iri(), SHAPES: u.shapes_iri()}
     for kind in (ONTOLOGY, SHAPES, DATA):
         for p in sorted((project / kind).glob("*.ttl")):
-            graph = base + ("graph/" + p.stem if kind == DATA else kind)
+            graph = u.graph_iri(p.stem) if kind == DATA else graphs[kind]
             found.append(Input(p, p.relative_to(project).as_posix(), kind, graph))
     return found
 

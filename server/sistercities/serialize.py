@@ -14,6 +14,7 @@ import rdflib
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from sistercities.conneg import RDF_BY_MIME
+from sistercities.uris import ontology_ns
 
 #: Prefixes bound in every document we write.
 PREFIXES: dict[str, str] = {
@@ -53,7 +54,7 @@ _RDFLIB_FORMAT = {
 
 def prefixes(base: str) -> dict[str, str]:
     """Our prefixes plus the data's own (``tw:`` and friends) under ``base``."""
-    return {**PREFIXES, "tw": base + "ontology/", "twid": base + "id/"}
+    return {**PREFIXES, "tw": ontology_ns(base), "twid": base + "id/"}
 
 
 def bind(g: rdflib.Graph, base: str) -> rdflib.Graph:

@@ -28,7 +28,7 @@ from rdflib import namespace as rns
 
 from sistercities.rdfio import DATA, SHAPES, Input, Locator, compact
 from sistercities.report import ERROR, Issue
-from sistercities.uris import ontology_ns
+from sistercities.uris import URLs, ontology_ns
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
@@ -177,7 +177,7 @@ def _used_terms(store: ox.Store, graphs: list[str], shape_graphs: list[str], ns:
 def check(store: ox.Store, files: list[Input], base: str, locator: Locator | None = None) -> list[Issue]:
     """Issues for every unknown term in the data (and our-namespace terms in the shapes)."""
     ns = ontology_ns(base)
-    ont_graph = base + "ontology"
+    ont_graph = URLs(base=base).ontology_iri()
     vocab = Vocabulary.from_store(store, ont_graph)
     locator = locator or Locator(base)
     by_graph: dict[str, list[Input]] = defaultdict(list)

@@ -13,9 +13,6 @@ from urllib.parse import quote, unquote, urlencode
 
 DEFAULT_BASE = "https://w3id.org/twinning/"
 
-#: Path prefixes whose IRIs name things (answer 303) rather than documents.
-THING_PREFIXES = ("id/", "ontology", "shapes", "graph/", "dataset")
-
 #: Maximum length of an IRI we will try to resolve (longer gets 414).
 MAX_IRI_LENGTH = 2000
 
@@ -93,6 +90,3 @@ class URLs:
 
     def graph_iri(self, slug: str) -> str:
         return self.iri("graph/" + slug)
-
-    def with_root(self, root: str) -> URLs:
-        return URLs(base=self.base, root=root.rstrip("/"))

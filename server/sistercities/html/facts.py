@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from sistercities.html.labels import ALT_LABEL_PROPS, LABEL_PROPS, Label, humanise, pick
 from sistercities.store import Store
+from sistercities.uris import ontology_ns
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_SUBCLASSOF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
@@ -171,7 +172,7 @@ def neighbourhood(store: Store, iri: str, *, base: str, incoming_limit: int = 20
     n = node(iri)
     if n is None:
         return None
-    tw = base + "ontology/"
+    tw = ontology_ns(base)
     facts = Facts(iri, base, tw, class_hierarchy(store))
     out = store.select(f"SELECT ?p ?o WHERE {{ {n} ?p ?o }}")
     inc = store.select(f"SELECT ?s ?p WHERE {{ ?s ?p {n} }} LIMIT {incoming_limit + 1}")

@@ -11,7 +11,7 @@ from sistercities.html.labels import LABEL_PROPS
 from sistercities.html.values import Value, date_key, date_of, link
 from sistercities.release import Release
 from sistercities.store import Store
-from sistercities.uris import URLs
+from sistercities.uris import URLs, ontology_ns
 
 #: Classes counted on the home page, in display order (plural label, tw: local name).
 COUNTED = (("cities", "City"), ("countries", "Country"), ("twinnings", "Twinning"), ("agreements", "Agreement"),
@@ -45,7 +45,7 @@ def _class_counts(store: Store, release: Release | None, tw: str) -> dict[str, i
 
 def home_view(store: Store | None, release: Release | None, settings: dict[str, Any], urls: URLs,
               langs: Sequence[str]) -> dict[str, Any]:
-    tw = urls.base + "ontology/"
+    tw = ontology_ns(urls.base)
     manifest = release.manifest if release else {}
     stats = manifest.get("stats") or {}
     view: dict[str, Any] = {"title": settings.get("TITLE", "Sister Cities"), "version": manifest.get("version"),

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from sistercities.html.labels import Label, curie, humanise, local_name, pick
 from sistercities.html.values import Value, browse_url, external_name
 from sistercities.store import Store
-from sistercities.uris import URLs
+from sistercities.uris import URLs, ontology_ns
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -101,7 +101,7 @@ class Term:
 class _Linker:
     def __init__(self, g: Triples, urls: URLs, langs: Sequence[str]) -> None:
         self.g, self.urls, self.langs = g, urls, langs
-        self.ns = urls.base + "ontology/"
+        self.ns = ontology_ns(urls.base)
 
     def term_href(self, iri: str) -> str | None:
         if iri.startswith(self.ns) and "/" not in iri[len(self.ns):]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from sistercities.uris import DEFAULT_BASE
+from sistercities.uris import DEFAULT_BASE, ontology_ns
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def load(base: str = DEFAULT_BASE) -> tuple[Example, ...]:
 def prefix_block(base: str = DEFAULT_BASE) -> str:
     """The PREFIX lines the query editor starts with."""
     pairs = [
-        ("tw", base + "ontology/"), ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+        ("tw", ontology_ns(base)), ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
         ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"), ("owl", "http://www.w3.org/2002/07/owl#"),
         ("xsd", "http://www.w3.org/2001/XMLSchema#"), ("skos", "http://www.w3.org/2004/02/skos/core#"),
         ("dct", "http://purl.org/dc/terms/"), ("foaf", "http://xmlns.com/foaf/0.1/"),
