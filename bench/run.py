@@ -470,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
             cold = (3000, 300) if a.quick else (12000, 1000)  # (Turtle, HTML) resources never asked before
             res["deref"] = run_deref(ours, summary, store_dir, scratch, a.concurrency, a.duration, a.sample, cold,
                                      a.seed, a.fetch_budget)
-        res["memory"] = {f"ours (gunicorn, {workers} workers, with SPARQL executors)": ours.memory(),
+        res["memory"] = {f"ours (gunicorn, {workers} workers)": ours.memory(),
                          "Oxigraph server": oxi.memory()}
         if res.get("deref", {}).get("memory_nginx"):
             res["memory"]["nginx"] = res["deref"].pop("memory_nginx")

@@ -5,7 +5,7 @@
 * :func:`start_nginx`    Debian's nginx serving a folder of pre-rendered documents.
 
 Each runs in its own session (process group) so that it and all its children (gunicorn
-workers, SPARQL executor processes) are measured and stopped together.
+workers) are measured and stopped together.
 """
 
 from __future__ import annotations

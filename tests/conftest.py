@@ -122,6 +122,12 @@ def start_server(build_dir: Path, *, workers: int = 2, env: dict[str, str] | Non
     raise RuntimeError("server did not become healthy in 30 s")
 
 
+def worker_pids(proc: subprocess.Popen[bytes]) -> list[int]:
+    """The gunicorn workers of a server from :func:`start_server` (children of its arbiter)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True, check=False)
+    return sorted(int(x) for x in out.stdout.split())
+
+
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -144,6 +144,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     threads = max(1, int(cfg["THREADS"]))
     args = [
         gunicorn,
+        # hooks: each worker leaves the network and can retire after a runaway query
+        "--config", "python:sistercities.gunicorn_conf",
         "--bind", f"{cfg['HOST']}:{cfg['PORT']}",
         "--workers", str(cfg["WORKERS"]),
         # sync workers accept a connection only when free, so a runaway query never

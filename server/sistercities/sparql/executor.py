@@ -1,43 +1,40 @@
 """Run a query with a real timeout and a result-size limit.
 
-pyoxigraph has no query timeout and a running query cannot be interrupted
-from Python (it does release the GIL, so other threads keep running).  So
-each web worker process keeps a small pool of long-lived executor processes
-(:mod:`sistercities.sparql.worker`), one per concurrent request.  A query is
-sent as one small frame; the executor evaluates and serialises it in Rust
-and sends the bytes back.  If the answer is not there by the deadline the
-executor is killed (SIGKILL), a fresh one is started, and the caller answers
-503.  For a remote store the query is forwarded with the same deadline.
-Never imports Flask.
+Against the embedded store a query is evaluated and serialised by pyoxigraph
+(in Rust) on a thread of this web worker; the request thread waits for it
+until ``QUERY_TIMEOUT``.  pyoxigraph releases the GIL while it works, so the
+waiting thread (and, in gthread workers, the other requests) keep running.
+A query cannot be interrupted, so on timeout the caller answers 503 and the
+worker retires (:mod:`sistercities.lifecycle`): its exit stops the work and
+gunicorn replaces it.  For a remote store the query is forwarded with the
+same deadline.  Never imports Flask.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import json
+import io
 import logging
 import os
-import select
-import subprocess
-import sys
+import queue
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 from urllib.parse import urlencode
 
-from sistercities.sparql import worker as w
+import pyoxigraph as ox
+
+from sistercities import lifecycle
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """``kind`` is ok, query_error, too_large, forbidden, timeout, crashed or failed."""
+    """``kind`` is ok, query_error, too_large, forbidden, timeout or failed."""
 
     kind: str
     body: bytes = b""
@@ -53,147 +50,121 @@ class Job:
     default_graphs: tuple[str, ...] | None = None  # None: not given; () : empty default graph
     named_graphs: tuple[str, ...] | None = None
 
-    def frame(self) -> bytes:
-        d: dict[str, Any] = {"q": self.query, "mime": self.mime, "max": self.max_bytes}
-        if self.union:
-            d["union"] = True
-        if self.default_graphs is not None:
-            d["dg"] = list(self.default_graphs)
-        if self.named_graphs is not None:
-            d["ng"] = list(self.named_graphs)
-        raw = json.dumps(d).encode()
-        return w.JOB_HEADER.pack(len(raw)) + raw
+
+class _Limited(io.RawIOBase):
+    """A write target that refuses to grow past ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.buf = bytearray()
+        self.limit = limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        if len(self.buf) + len(b) > self.limit:
+            raise OverflowError(f"result larger than {self.limit} bytes")
+        self.buf += b
+        return len(b)
 
 
-class _Timeout(Exception):
-    pass
+def _dataset(job: Job) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
+    if job.union:
+        kw["use_default_graph_as_union"] = True
+    if job.default_graphs is not None:
+        kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs] or [ox.DefaultGraph()]
+    if job.named_graphs is not None:
+        kw["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    return kw
 
 
-class Executor:
-    """One executor process, restarted whenever it is killed or dies."""
-
-    def __init__(self, store_dir: Path) -> None:
-        self.store_dir = store_dir
-        self.proc = self._spawn()
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "sistercities.sparql.worker", str(self.store_dir)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True,
-        )
-
-    def restart(self) -> None:
-        self.kill()
-        self.proc = self._spawn()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
-            if f is not None:
-                f.close()
-
-    def _read(self, n: int, deadline: float) -> bytes:
-        assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        buf = bytearray()
-        while len(buf) < n:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise _Timeout
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                raise _Timeout
-            chunk = os.read(fd, min(n - len(buf), 1 << 20))
-            if not chunk:
-                raise EOFError
-            buf += chunk
-        return bytes(buf)
-
-    def run(self, job: Job, timeout: float) -> Outcome:
-        if self.proc.poll() is not None:
-            self.restart()
-        deadline = time.monotonic() + timeout
-        try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(job.frame())
-            status, length = w.HEADER.unpack(self._read(w.HEADER.size, deadline))
-            payload = self._read(length, deadline)
-        except _Timeout:
-            self.restart()
-            return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-        except (EOFError, BrokenPipeError, OSError) as e:
-            code = self.proc.poll()
-            self.restart()
-            log.warning("query executor died (%s, exit %s) on: %.200s", e, code, job.query)
-            return Outcome("crashed", message="The query engine stopped while running this query "
-                                              "(probably out of memory); it has been restarted.")
-        if status == w.OK:
-            return Outcome("ok", payload)
-        if status == w.QUERY_ERROR:
-            return Outcome("query_error", message=payload.decode("utf-8", "replace"))
-        if status == w.TOO_LARGE:
-            return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
-                                                "(MAX_RESULT_BYTES) and was not sent. Add LIMIT/OFFSET, "
-                                                "select fewer variables, or download the data dumps.")
-        return Outcome("failed", message=payload.decode("utf-8", "replace"))
+def evaluate(store: ox.Store, job: Job) -> Outcome:
+    """Evaluate and serialise ``job`` on ``store`` in this thread (no timeout)."""
+    out = _Limited(job.max_bytes)
+    try:
+        res = store.query(job.query, **_dataset(job))
+        if isinstance(res, ox.QueryTriples):
+            res.serialize(cast(IO[bytes], out), format=ox.RdfFormat.from_media_type(job.mime))
+        else:
+            fmt = ox.QueryResultsFormat.from_media_type(job.mime)
+            if fmt is None:
+                kind = "SELECT" if isinstance(res, ox.QuerySolutions) else "ASK"
+                return Outcome("query_error", message=f"a {kind} result cannot be written as {job.mime}")
+            res.serialize(cast(IO[bytes], out), format=fmt)
+    except SyntaxError as e:
+        return Outcome("query_error", message=str(e))
+    except OverflowError:
+        return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
+                                            "(MAX_RESULT_BYTES) and was not sent. Add LIMIT/OFFSET, "
+                                            "select fewer variables, or download the data dumps.")
+    except Exception as e:  # reported to the caller, which logs it
+        return Outcome("failed", message=f"{type(e).__name__}: {e}")
+    return Outcome("ok", bytes(out.buf))
 
 
-class ExecutorPool:
-    """Executors of this process, one per concurrently running request."""
+class _Call:
+    def __init__(self, fn: Callable[[], Outcome]) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.result: Outcome | None = None
 
-    def __init__(self, store_dir: Path) -> None:
-        self.store_dir = store_dir
+
+class QueryThreads:
+    """Daemon threads of this process that run queries, one per query in flight.
+
+    Daemon, so a runaway never delays the exit of a retiring worker; reused, so
+    a query does not pay for starting a thread.
+    """
+
+    def __init__(self) -> None:
         self.pid = os.getpid()
-        self._idle: list[Executor] = []
-        self._all: list[Executor] = []
+        self._jobs: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        self._idle = 0
         self._lock = threading.Lock()
-        atexit.register(self.close)
 
-    def warm(self) -> None:
-        """Start one executor now, so the first query does not wait for it."""
+    def call(self, fn: Callable[[], Outcome], timeout: float) -> Outcome | None:
+        """``fn()``'s result, or None when it did not return within ``timeout`` seconds."""
+        c = _Call(fn)
         with self._lock:
-            if not self._all:
-                ex = Executor(self.store_dir)
-                self._all.append(ex)
-                self._idle.append(ex)
+            if self._idle == 0:
+                threading.Thread(target=self._serve, name="sparql-query", daemon=True).start()
+                self._idle += 1
+            self._idle -= 1
+        self._jobs.put(c)
+        return c.result if c.done.wait(timeout) else None
 
-    def run(self, job: Job, timeout: float) -> Outcome:
-        with self._lock:
-            ex = self._idle.pop() if self._idle else None
-            if ex is None:
-                ex = Executor(self.store_dir)
-                self._all.append(ex)
-        try:
-            return ex.run(job, timeout)
-        finally:
+    def _serve(self) -> None:
+        while True:
+            c = self._jobs.get()
+            try:
+                c.result = c.fn()
+            except BaseException as e:  # a thread must not die with its job
+                c.result = Outcome("failed", message=f"{type(e).__name__}: {e}")
+            c.done.set()
             with self._lock:
-                self._idle.append(ex)
-
-    def close(self) -> None:
-        if os.getpid() != self.pid:
-            return
-        with self._lock:
-            for ex in self._all:
-                with contextlib.suppress(OSError):
-                    ex.kill()
-            self._all.clear()
-            self._idle.clear()
+                self._idle += 1
 
 
-_pools: dict[tuple[int, str], ExecutorPool] = {}
-_pools_lock = threading.Lock()
+_threads: QueryThreads | None = None
+_threads_lock = threading.Lock()
 
 
-def pool_for(store_dir: Path) -> ExecutorPool:
-    """This process's pool for ``store_dir`` (a forked child never reuses its parent's)."""
-    key = (os.getpid(), str(store_dir))
-    with _pools_lock:
-        pool = _pools.get(key)
-        if pool is None:
-            pool = _pools[key] = ExecutorPool(store_dir)
-        return pool
+def _query_threads() -> QueryThreads:
+    global _threads
+    with _threads_lock:
+        if _threads is None or _threads.pid != os.getpid():  # threads do not survive a fork
+            _threads = QueryThreads()
+        return _threads
+
+
+def run_local(store: ox.Store, job: Job, timeout: float) -> Outcome:
+    """Run ``job`` on the embedded store; past ``timeout`` answer "timeout" and retire this worker."""
+    out = _query_threads().call(lambda: evaluate(store, job), timeout)
+    if out is None:
+        lifecycle.retire(f"a SPARQL query ran past QUERY_TIMEOUT ({timeout:g} s): {job.query[:200]!r}")
+        return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+    return out
 
 
 def run_remote(endpoint: str, job: Job, timeout: float) -> Outcome:

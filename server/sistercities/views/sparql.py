@@ -17,10 +17,10 @@ from sistercities import describe
 from sistercities.conneg import HTML, TRIPLE_FORMATS
 from sistercities.serialize import serialize_graph
 from sistercities.sparql import examples, formats, safety
-from sistercities.sparql.executor import Job, Outcome, pool_for, run_remote
+from sistercities.sparql.executor import Job, Outcome, run_local, run_remote
 from sistercities.sparql.protocol import ALLOW, ProtocolError, QueryRequest, parse_request
 from sistercities.sparql.table import Table, from_json, from_ntriples
-from sistercities.store import RemoteStore
+from sistercities.store import EmbeddedStore, RemoteStore
 from sistercities.views.common import error, site, urls
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,8 @@ def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
         if outside:
             return Outcome("forbidden", message=f"Graphs outside this dataset cannot be queried: {', '.join(outside)}")
         return run_remote(s.store.endpoint, job, timeout)
-    assert s.release is not None
-    return pool_for(s.release.store_dir).run(job, timeout)
+    assert isinstance(s.store, EmbeddedStore)
+    return run_local(s.store.ox, job, timeout)
 
 
 _POS = re.compile(r"error at (\d+):(\d+)")
@@ -141,7 +141,7 @@ def _outcome_error(out: Outcome, query: str) -> Response:
         return _fail(422, out.message)
     if out.kind == "forbidden":
         return _fail(403, out.message)
-    if out.kind in ("timeout", "crashed"):
+    if out.kind == "timeout":
         return _fail(503, out.message + " Simplify the query or add LIMIT.", {"Retry-After": RETRY_AFTER})
     log.error("SPARQL query failed: %s; query: %.500s", out.message, query)
     return _fail(500, "The query could not be answered: " + out.message)

@@ -1,0 +1,23 @@
+"""gunicorn hooks used by ``sistercities serve`` (``--config python:sistercities.gunicorn_conf``).
+
+Everything else is given on gunicorn's command line by :mod:`sistercities.cli`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sistercities import lifecycle
+from sistercities.settings import ENV_PREFIX
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """In each new worker, before it loads the app: remember it, and leave the network
+    unless the store is a remote endpoint (which the worker must reach)."""
+    lifecycle.attach(worker)
+    if os.environ.get(ENV_PREFIX + "STORE_URL"):
+        return
+    if not lifecycle.isolate_network():
+        server.log.warning("worker %s keeps network access: this kernel refused an empty network namespace",
+                           worker.pid)
