@@ -11,6 +11,11 @@ from typing import Any
 from sistercities import lifecycle
 from sistercities.settings import ENV_PREFIX
 
+# gunicorn >= 25.1 opens a control socket at one fixed path per user: several servers on a
+# machine (a test run, a second release) would take it from each other; nothing here uses it.
+# Older gunicorn ignores the unknown name.
+control_socket_disable = True
+
 
 def post_fork(server: Any, worker: Any) -> None:
     """In each new worker, before it loads the app: remember it, and leave the network
