@@ -213,6 +213,38 @@ def run_sparql(ours: servers.Server | None, oxi: servers.Server, queries: dict[s
     return out
 
 
+FLOOR_THREADS = 4  # the gthread variant of the floor app (keep-alive)
+
+
+def run_floor(ours: servers.Server, oxi: servers.Server, store_dir: Path, workers: int, queries: dict[str, str],
+              work: Path, conc: list[int], duration: int) -> dict[str, Any]:
+    """The trivial lookup on the Oxigraph server and on the floor app (gunicorn sync, and gthread with
+    keep-alive), and requests that run no query (the floor's ``/h``, our ``/-/health``), side by side:
+    what any Python handler under gunicorn can reach here."""
+    name = next((n for n in queries if "trivial" in n), None)
+    if name is None:
+        return {}
+    body = wrk.sparql_body_file(work, name, queries[name])
+    args = [str(body), accept_for(queries[name])]
+    out: dict[str, Any] = {"query": name, "threads": FLOOR_THREADS, "runs": {str(c): {} for c in conc}}
+    for c in sorted(conc):
+        runs = out["runs"][str(c)]
+        runs["oxigraph"] = measure(oxi, "/query", "sparql.lua", args, c, duration).as_dict()
+        runs["ours_noop"] = measure(ours, "/-/health", "report.lua", [], c, duration).as_dict()
+    for kind, threads in (("sync", 1), ("gthread", FLOOR_THREADS)):
+        floor = servers.start_floor(store_dir, workers, work / "logs" / f"floor-{kind}.log", threads)
+        try:
+            for c in sorted(conc):
+                runs = out["runs"][str(c)]
+                runs[f"floor_{kind}"] = measure(floor, "/q", "sparql.lua", args, c, duration).as_dict()
+                runs[f"floor_{kind}_noop"] = measure(floor, "/h", "report.lua", [], c, duration).as_dict()
+        finally:
+            floor.stop()
+    for c, runs in out["runs"].items():
+        say(f"  c={c}: " + " | ".join(f"{k} {r['qps']} QPS" for k, r in runs.items()))
+    return out
+
+
 def run_rdflib(project: Path, queries: dict[str, str], work: Path, cap: float, reps: int) -> dict[str, Any]:
     qfile = work / "rdflib-queries.json"
     qfile.write_text(json.dumps([{"name": n, "query": q} for n, q in queries.items()]))
@@ -465,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
             res["notes"].append("Our endpoint answered no query: the SPARQL comparison has Oxigraph figures only.")
         elif not any(q.get("rows_mismatch") for q in res["sparql"].values()):
             res["notes"].append("Every query gave the same number of rows (or triples) on both servers.")
+        say("the floor: a bare gunicorn + pyoxigraph handler (bench/floor_app.py) on the trivial lookup")
+        res["floor"] = run_floor(ours, oxi, store_dir, workers, queries, scratch, a.concurrency, a.duration)
         if not a.no_deref:
             say("documents: ours vs nginx")
             cold = (3000, 300) if a.quick else (12000, 1000)  # (Turtle, HTML) resources never asked before

@@ -2,7 +2,8 @@
 
 * :func:`start_ours`     ``sistercities serve`` (gunicorn, the real process a user runs);
 * :func:`start_oxigraph` ``oxigraph serve-read-only`` (the Rust server) on a store directory;
-* :func:`start_nginx`    Debian's nginx serving a folder of pre-rendered documents.
+* :func:`start_nginx`    Debian's nginx serving a folder of pre-rendered documents;
+* :func:`start_floor`    gunicorn with :mod:`bench.floor_app`, the least a Python handler can do.
 
 Each runs in its own session (process group) so that it and all its children (gunicorn
 workers) are measured and stopped together.
@@ -95,6 +96,19 @@ def start_ours(build_dir: Path, workers: int, log: Path, env: dict[str, str] | N
     root = f"http://{HOST}:{port}"
     _wait(proc, root + "/-/health", log, "sistercities serve")
     return Server("ours", proc, root, log, "/-/health")
+
+
+def start_floor(store_dir: Path, workers: int, log: Path, threads: int = 1) -> Server:
+    """The floor app under gunicorn: sync workers, or gthread (keeps connections alive) when threads > 1."""
+    port = free_port()
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    kind = ["--worker-class", "sync"] if threads == 1 else ["--worker-class", "gthread", "--threads", str(threads)]
+    cmd = [gunicorn, "--workers", str(workers), *kind, "--bind", f"{HOST}:{port}",
+           "--chdir", str(Path(__file__).resolve().parent.parent), "bench.floor_app:app"]
+    proc = _popen(cmd, log, {**os.environ, "STORE": str(store_dir)})
+    root = f"http://{HOST}:{port}"
+    _wait(proc, root + "/h", log, "the floor app")
+    return Server("floor", proc, root, log, "/h")
 
 
 def oxigraph_binary() -> str:

@@ -149,3 +149,44 @@ def test_bench_cli_rejects_bad_input(args: list[str], message: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "bench.run", *args], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+@needs_wrk
+@pytest.mark.parametrize("threads", [1, 2])
+def test_floor_app_answers_the_same_query_under_gunicorn(tmp_path: Path, threads: int) -> None:
+    store = ox.Store(str(tmp_path / "store"))
+    g = ox.NamedNode("https://w3id.org/twinning/graph/t")
+    store.add(ox.Quad(ox.NamedNode("https://w3id.org/twinning/id/city/a"),
+                      ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("A", language="en"), g))
+    store.flush()
+    del store
+    srv = servers.start_floor(tmp_path / "store", 1, tmp_path / "floor.log", threads)
+    try:
+        body = wrk.sparql_body_file(tmp_path, "q", "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }")
+        r = wrk.run(srv.root + "/q", "sparql.lua", [str(body), "application/sparql-results+json"],
+                    concurrency=2, duration=1)
+        assert r.requests > 20 and r.failed == 0
+        assert r.bytes / r.requests > 40  # a binding, from the union of the named graphs
+        noop = wrk.run(srv.root + "/h", "report.lua", [], concurrency=2, duration=1)
+        assert noop.requests > 20 and noop.failed == 0
+    finally:
+        srv.stop()
+    assert srv.proc.poll() is not None
+
+
+def test_floor_is_reported_beside_the_light_target() -> None:
+    res: dict[str, Any] = {
+        "config": {"concurrency": [1, 16]},
+        "sparql": {"10-trivial": {"runs": {"oxigraph": {"1": _run(8000, 0.12), "16": _run(20000, 0.7)},
+                                           "ours": {"1": _run(1400, 0.6), "16": _run(2600, 6)}}}},
+        "floor": {"query": "10-trivial", "threads": 4, "runs": {
+            "16": {"oxigraph": _run(22000, 0.7), "floor_sync": _run(4400, 3), "floor_gthread": _run(5500, 3),
+                   "floor_sync_noop": _run(7000, 2), "floor_gthread_noop": _run(12000, 1), "ours_noop": _run(4600, 3)}}},
+    }
+    checks = report.evaluate(res)
+    (light,) = [c for c in checks if c["target"].startswith("SPARQL 10-trivial")]
+    assert light["pass"] is False and light["note"] == "a bare Python handler (the floor) reaches 0.25×"
+    md = report.markdown({**res, "date": "d", "machine": {"nproc": 2, "python": "3", "packages": {}, "loadavg_start": "0"},
+                          "dataset": {}, "checks": checks})
+    assert "The floor of a Python handler" in md
+    assert "| 16 | 22,000 | 4,400 | 5,500 | 0.25× | 7,000 / 12,000 | 4,600 | 0.13× |" in md

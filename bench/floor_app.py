@@ -1,0 +1,43 @@
+"""The floor of a Python SPARQL server on this machine: the least a gunicorn handler can do.
+
+A bare WSGI callable (no Flask, no checks, no timeout, no size limit, no network isolation) that
+runs the form-encoded query in-process on the read-only pyoxigraph store and returns the bytes.
+It is not something to serve (it has none of the endpoint's safety); the benchmark runs it beside
+our server and the Oxigraph server to show what any Python handler under gunicorn can reach here.
+
+    STORE=path/to/store gunicorn -w 2 bench.floor_app:app   (POST /q, GET /h)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterable
+from typing import IO, Any, cast
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+
+_store: ox.Store | None = None
+
+
+def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    global _store
+    if environ.get("PATH_INFO") == "/h":
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+    if _store is None:
+        _store = ox.Store.read_only(os.environ["STORE"])
+    n = int(environ.get("CONTENT_LENGTH") or 0)
+    query = parse_qs(environ["wsgi.input"].read(n).decode())["query"][0]
+    res = _store.query(query, use_default_graph_as_union=True)
+    out = io.BytesIO()
+    if isinstance(res, ox.QueryTriples):
+        mime = "application/n-triples"
+        res.serialize(cast(IO[bytes], out), format=ox.RdfFormat.N_TRIPLES)
+    else:
+        mime = "application/sparql-results+json"
+        res.serialize(cast(IO[bytes], out), format=ox.QueryResultsFormat.JSON)
+    body = out.getvalue()
+    start_response("200 OK", [("Content-Type", mime), ("Content-Length", str(len(body)))])
+    return [body]
