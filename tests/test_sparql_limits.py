@@ -139,3 +139,35 @@ def test_request_larger_than_limit_gets_413(limited_server: tuple[str, subproces
     assert "Traceback" not in r.text
     ok = requests.post(root + "/sparql", data=query[:2000].encode(), headers={"Content-Type": "application/sparql-query"}, timeout=30)
     assert ok.status_code == 200
+
+
+def test_gthread_worker_serves_light_queries_beside_a_runaway_then_retires(
+        build_dir: Path, tmp_path: Path) -> None:
+    """THREADS > 1: one worker process serves several requests on threads. A runaway must not hold up a light
+    query in the same process (the engine works outside the GIL), and after its 503 the worker retires
+    gracefully and is replaced."""
+    env = {"SISTERCITIES_QUERY_TIMEOUT": str(TIMEOUT), "SISTERCITIES_THREADS": "4"}
+    proc, root = start_server(build_dir, workers=1, env=env, log=tmp_path / "server.log")
+    try:
+        (worker,) = worker_pids(proc)
+        result: dict[str, object] = {}
+        t = _runaway_in_background(root, result)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        assert _light(root).json()["boolean"] is True
+        assert time.monotonic() - t0 < 1.0
+        t.join(30)
+        assert result["status"] == 503 and "stopped" in str(result["text"])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and worker_pids(proc) in ([worker], []):
+            time.sleep(0.1)
+        (fresh,) = worker_pids(proc)
+        assert fresh != worker
+        assert _light(root).json()["boolean"] is True
+        pids = _group(proc.pid)
+        before = _cpu_seconds(pids)
+        time.sleep(1.0)
+        assert _cpu_seconds(pids) - before < 0.3
+        assert "retires" in (tmp_path / "server.log").read_text()
+    finally:
+        stop_server(proc)
