@@ -67,14 +67,18 @@ def test_wrk_counts_missing_documents_as_errors_and_303_as_answers(nginx: Any) -
     assert srv.memory()["processes"] == 3  # master + 2 workers, measured by session
 
 
-@needs_wrk
-def test_sparql_script_posts_the_query_to_the_oxigraph_server(tmp_path: Path) -> None:
-    store = ox.Store(str(tmp_path / "store"))
+def _one_label_store(path: Path) -> None:
+    """A store on disk with one labelled city in a named graph."""
+    store = ox.Store(str(path))
     g = ox.NamedNode("https://w3id.org/twinning/graph/t")
     store.add(ox.Quad(ox.NamedNode("https://w3id.org/twinning/id/city/a"),
                       ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("A", language="en"), g))
     store.flush()
-    del store
+
+
+@needs_wrk
+def test_sparql_script_posts_the_query_to_the_oxigraph_server(tmp_path: Path) -> None:
+    _one_label_store(tmp_path / "store")
     srv = servers.start_oxigraph(tmp_path / "store", tmp_path / "oxigraph.log")
     try:
         good = wrk.sparql_body_file(tmp_path, "good", "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }")
@@ -154,12 +158,7 @@ def test_bench_cli_rejects_bad_input(args: list[str], message: str) -> None:
 @needs_wrk
 @pytest.mark.parametrize("threads", [1, 2])
 def test_floor_app_answers_the_same_query_under_gunicorn(tmp_path: Path, threads: int) -> None:
-    store = ox.Store(str(tmp_path / "store"))
-    g = ox.NamedNode("https://w3id.org/twinning/graph/t")
-    store.add(ox.Quad(ox.NamedNode("https://w3id.org/twinning/id/city/a"),
-                      ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("A", language="en"), g))
-    store.flush()
-    del store
+    _one_label_store(tmp_path / "store")
     srv = servers.start_floor(tmp_path / "store", 1, tmp_path / "floor.log", threads)
     try:
         body = wrk.sparql_body_file(tmp_path, "q", "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }")

@@ -69,7 +69,7 @@ def test_a_runaway_is_cut_at_the_deadline_and_the_worker_retires(tiny: ox.Store,
         out = run_local(tiny, Job(RUNAWAY, "application/sparql-results+json", 10_000, union=True), 0.3)
     assert out.kind == "timeout" and "0.3 s" in out.message
     assert 0.3 <= time.monotonic() - t0 < 1.2
-    assert fake_worker.alive is False and lifecycle.retiring()
+    assert fake_worker.alive is False  # gunicorn's loop ends after this request
     assert "retires" in caplog.text
     # the request thread is free again: a light query on another thread still answers
     assert run_local(tiny, Job("ASK { ?s ?p ?o }", "application/sparql-results+json", 1000, union=True), 5).kind == "ok"

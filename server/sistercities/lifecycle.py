@@ -63,7 +63,7 @@ def attach(worker: Any) -> None:
 
 
 def detach() -> None:
-    """Forget the worker (for tests, and for code that embeds the app outside gunicorn)."""
+    """Forget the worker (tests)."""
     global _worker, _pid, _retiring
     with _lock:
         _worker, _pid, _retiring = None, None, False
@@ -71,10 +71,6 @@ def detach() -> None:
 
 def attached() -> bool:
     return _worker is not None and _pid == os.getpid()
-
-
-def retiring() -> bool:
-    return _retiring and _pid == os.getpid()
 
 
 def retire(reason: str) -> bool:
