@@ -87,9 +87,11 @@ def test_query_threads_are_reused_and_survive_errors() -> None:
     def boom() -> object:
         raise RuntimeError("inside the engine")
 
-    out = pool.call(boom, 5)  # type: ignore[arg-type]
-    assert out is not None and out.kind == "failed" and "inside the engine" in out.message
+    call = pool.submit(boom)  # type: ignore[arg-type]
+    assert call.done.wait(5) and call.result is not None
+    assert call.result.kind == "failed" and "inside the engine" in call.result.message
     before = threading.active_count()
     for _ in range(20):
-        assert pool.call(lambda: evaluate(ox.Store(), Job("ASK {}", "application/sparql-results+json", 100)), 5)
+        call = pool.submit(lambda: evaluate(ox.Store(), Job("ASK {}", "application/sparql-results+json", 100)))
+        assert call.done.wait(5) and call.result is not None and call.result.kind == "ok"
     assert threading.active_count() == before

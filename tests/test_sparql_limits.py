@@ -171,3 +171,36 @@ def test_gthread_worker_serves_light_queries_beside_a_runaway_then_retires(
         assert "retires" in (tmp_path / "server.log").read_text()
     finally:
         stop_server(proc)
+
+
+MEMORY_HOG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"  # sorts ~10M rows: GiBs within seconds
+
+
+def test_query_outgrowing_max_query_memory_is_stopped_long_before_the_timeout(
+        build_dir: Path, tmp_path: Path) -> None:
+    env = {"SISTERCITIES_MAX_QUERY_MEMORY": "200", "SISTERCITIES_QUERY_TIMEOUT": "60"}
+    proc, root = start_server(build_dir, workers=2, env=env, log=tmp_path / "server.log")
+    try:
+        workers = worker_pids(proc)
+        t0 = time.monotonic()
+        r = requests.get(root + "/sparql", params={"query": MEMORY_HOG}, timeout=90)
+        took = time.monotonic() - t0
+        assert r.status_code == 503, r.text[:300]
+        assert "MAX_QUERY_MEMORY" in r.text and "200 MiB" in r.text and r.headers.get("Retry-After")
+        assert took < 15, f"stopped only after {took:.1f} s"
+        # its worker is gone (with its memory) and replaced; the server answers
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(set(worker_pids(proc)) & set(workers)) != 1:
+            time.sleep(0.1)
+        now = worker_pids(proc)
+        assert len(now) == 2 and len(set(now) & set(workers)) == 1, (workers, now)
+        assert _light(root).json()["boolean"] is True
+        rss_mib = sum(int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0])
+                      for pid in _group(proc.pid)) / 1024
+        assert rss_mib < 1000, f"the server still holds {rss_mib:.0f} MiB"
+        # an ordinary query that needs little memory is not affected
+        ok = requests.get(root + "/sparql", params={"query": "SELECT ?s WHERE { ?s a ?t } ORDER BY ?s LIMIT 5"},
+                          timeout=30)
+        assert ok.status_code == 200 and len(ok.json()["results"]["bindings"]) == 5
+    finally:
+        stop_server(proc)

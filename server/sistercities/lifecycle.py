@@ -62,6 +62,18 @@ def attach(worker: Any) -> None:
         _worker, _pid, _retiring = worker, os.getpid(), False
 
 
+def anonymous_memory() -> int:
+    """Bytes of anonymous memory (heap, not mapped files) this process holds now; 0 where unknown."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"RssAnon:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def detach() -> None:
     """Forget the worker (tests)."""
     global _worker, _pid, _retiring
@@ -73,8 +85,12 @@ def attached() -> bool:
     return _worker is not None and _pid == os.getpid()
 
 
-def retire(reason: str) -> bool:
-    """Ask this worker to stop after the requests it is serving; False outside gunicorn."""
+def retire(reason: str, grace: float | None = None) -> bool:
+    """Ask this worker to stop after the requests it is serving; False outside gunicorn.
+
+    The worker exits at the latest ``grace`` seconds from now (default: gunicorn's graceful
+    period + 5 s), even if requests are still being served.
+    """
     global _retiring
     if not attached():
         log.warning("%s; not running under gunicorn, so it cannot be stopped and runs to completion", reason)
@@ -85,7 +101,8 @@ def retire(reason: str) -> bool:
         _retiring = True
     log.warning("%s; worker %d retires and gunicorn starts a fresh one", reason, os.getpid())
     _worker.alive = False  # gunicorn's own graceful stop: no new connection, finish the current ones
-    grace = float(getattr(getattr(_worker, "cfg", None), "graceful_timeout", 30) or 30) + _EXIT_GRACE
+    if grace is None:
+        grace = float(getattr(getattr(_worker, "cfg", None), "graceful_timeout", 30) or 30) + _EXIT_GRACE
     timer = threading.Timer(grace, os._exit, args=(0,))
     timer.daemon = True
     timer.start()

@@ -40,6 +40,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", "", "Public root URL of the service (e.g. https://twinning.example.org); empty = the requesting host."),
     Setting("STORE_URL", "", "SPARQL 1.1 query endpoint of a remote store; empty = the embedded pyoxigraph store of the build."),
     Setting("QUERY_TIMEOUT", 30.0, "Seconds a SPARQL query may run before it is stopped and answered 503.", float),
+    Setting("MAX_QUERY_MEMORY", 1024, "MiB a worker may grow by while running a SPARQL query; beyond, it is stopped (503); 0 = off.", int),
     Setting("MAX_RESULT_BYTES", 50_000_000, "Largest serialised SPARQL result; larger is refused, never truncated.", int),
     Setting("MAX_REQUEST_BYTES", 100_000, "Largest request (query text, form body, URL); larger requests get 413.", int),
     Setting("PAGE_SIZE", 200, "Incoming links shown in one resource document before paging.", int),

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """``kind`` is ok, query_error, too_large, forbidden, timeout or failed."""
+    """``kind`` is ok, query_error, too_large, forbidden, timeout, memory or failed."""
 
     kind: str
     body: bytes = b""
@@ -123,8 +123,8 @@ class QueryThreads:
         self._idle = 0
         self._lock = threading.Lock()
 
-    def call(self, fn: Callable[[], Outcome], timeout: float) -> Outcome | None:
-        """``fn()``'s result, or None when it did not return within ``timeout`` seconds."""
+    def submit(self, fn: Callable[[], Outcome]) -> _Call:
+        """Start ``fn()`` on an idle thread (a new one if none is idle); wait on the returned call's ``done``."""
         c = _Call(fn)
         with self._lock:
             if self._idle == 0:
@@ -132,7 +132,7 @@ class QueryThreads:
                 self._idle += 1
             self._idle -= 1
         self._jobs.put(c)
-        return c.result if c.done.wait(timeout) else None
+        return c
 
     def _serve(self) -> None:
         while True:
@@ -158,13 +158,36 @@ def _query_threads() -> QueryThreads:
         return _threads
 
 
-def run_local(store: ox.Store, job: Job, timeout: float) -> Outcome:
-    """Run ``job`` on the embedded store; past ``timeout`` answer "timeout" and retire this worker."""
-    out = _query_threads().call(lambda: evaluate(store, job), timeout)
-    if out is None:
-        lifecycle.retire(f"a SPARQL query ran past QUERY_TIMEOUT ({timeout:g} s): {job.query[:200]!r}")
-        return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-    return out
+#: How often a running query's memory is looked at (a fast query never is).
+MEMORY_POLL_S = 0.05
+#: After a query outgrew MAX_QUERY_MEMORY, its worker exits this soon, other requests or not:
+#: the query keeps allocating until the process is gone.
+MEMORY_EXIT_GRACE_S = 2.0
+
+
+def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) -> Outcome:
+    """Run ``job`` on the embedded store. Past ``timeout`` seconds, or once this process has grown by more
+    than ``max_memory`` bytes (0 = no limit) while it runs, answer "timeout" and retire this worker."""
+    call = _query_threads().submit(lambda: evaluate(store, job))
+    deadline = time.monotonic() + timeout
+    base: int | None = None  # memory when the query has run MEMORY_POLL_S: fast queries never read it
+    while True:
+        remaining = max(deadline - time.monotonic(), 0.0)
+        if call.done.wait(min(MEMORY_POLL_S, remaining) if max_memory else remaining):
+            assert call.result is not None
+            return call.result
+        if time.monotonic() >= deadline:
+            lifecycle.retire(f"a SPARQL query ran past QUERY_TIMEOUT ({timeout:g} s): {job.query[:200]!r}")
+            return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+        used = lifecycle.anonymous_memory()
+        if base is None:
+            base = used
+        elif used - base > max_memory:
+            mib = max_memory >> 20
+            lifecycle.retire(f"a SPARQL query grew the worker by more than MAX_QUERY_MEMORY ({mib} MiB): "
+                             f"{job.query[:200]!r}", grace=MEMORY_EXIT_GRACE_S)
+            return Outcome("memory", message=f"The query needed more than {mib} MiB of memory "
+                                             "(MAX_QUERY_MEMORY) and was stopped.")
 
 
 def run_remote(endpoint: str, job: Job, timeout: float) -> Outcome:

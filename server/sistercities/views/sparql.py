@@ -115,7 +115,7 @@ def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
             return Outcome("forbidden", message=f"Graphs outside this dataset cannot be queried: {', '.join(outside)}")
         return run_remote(s.store.endpoint, job, timeout)
     assert isinstance(s.store, EmbeddedStore)
-    return run_local(s.store.ox, job, timeout)
+    return run_local(s.store.ox, job, timeout, max_memory=int(s.settings["MAX_QUERY_MEMORY"]) << 20)
 
 
 _POS = re.compile(r"error at (\d+):(\d+)")
@@ -141,7 +141,7 @@ def _outcome_error(out: Outcome, query: str) -> Response:
         return _fail(422, out.message)
     if out.kind == "forbidden":
         return _fail(403, out.message)
-    if out.kind == "timeout":
+    if out.kind in ("timeout", "memory"):
         return _fail(503, out.message + " Simplify the query or add LIMIT.", {"Retry-After": RETRY_AFTER})
     log.error("SPARQL query failed: %s; query: %.500s", out.message, query)
     return _fail(500, "The query could not be answered: " + out.message)
