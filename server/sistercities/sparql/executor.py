@@ -166,8 +166,8 @@ MEMORY_EXIT_GRACE_S = 2.0
 
 
 def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) -> Outcome:
-    """Run ``job`` on the embedded store. Past ``timeout`` seconds, or once this process has grown by more
-    than ``max_memory`` bytes (0 = no limit) while it runs, answer "timeout" and retire this worker."""
+    """Run ``job`` on the embedded store. Past ``timeout`` seconds ("timeout"), or once this process has grown
+    by more than ``max_memory`` bytes while it runs ("memory"; 0 = no limit), stop waiting and retire this worker."""
     call = _query_threads().submit(lambda: evaluate(store, job))
     deadline = time.monotonic() + timeout
     base: int | None = None  # memory when the query has run MEMORY_POLL_S: fast queries never read it
@@ -179,6 +179,8 @@ def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) ->
         if time.monotonic() >= deadline:
             lifecycle.retire(f"a SPARQL query ran past QUERY_TIMEOUT ({timeout:g} s): {job.query[:200]!r}")
             return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+        if not max_memory:
+            continue
         used = lifecycle.anonymous_memory()
         if base is None:
             base = used
