@@ -201,15 +201,13 @@ def markdown(res: dict[str, Any]) -> str:
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for c, runs in fl["runs"].items():
-            def q(k: str, runs: dict[str, Any] = runs) -> float | None:
-                return runs.get(k, {}).get("qps")  # type: ignore[no-any-return]
-            x = q("oxigraph")
-            best = max((v for v in (q("floor_sync"), q("floor_gthread")) if v), default=None)
+            qps = {k: r.get("qps") for k, r in runs.items()}
+            best = best_floor(res, fl["query"], int(c))
             ratio = sparql.get(fl["query"], {}).get("ratio_top") if c == str(top) else None
-            out.append(f"| {c} | {_fmt(x)} | {_fmt(q('floor_sync'))} | {_fmt(q('floor_gthread'))} | "
-                       f"{'—' if not (x and best) else f'{best / x:.2f}×'} | "
-                       f"{_fmt(q('floor_sync_noop'))} / {_fmt(q('floor_gthread_noop'))} | {_fmt(q('ours_noop'))} | "
-                       f"{'—' if ratio is None else f'{ratio:.2f}×'} |")
+            out.append(f"| {c} | {_fmt(qps.get('oxigraph'))} | {_fmt(qps.get('floor_sync'))} | "
+                       f"{_fmt(qps.get('floor_gthread'))} | {'—' if best is None else f'{best:.2f}×'} | "
+                       f"{_fmt(qps.get('floor_sync_noop'))} / {_fmt(qps.get('floor_gthread_noop'))} | "
+                       f"{_fmt(qps.get('ours_noop'))} | {'—' if ratio is None else f'{ratio:.2f}×'} |")
         out.append("")
     deref = res.get("deref")
     if deref:
