@@ -129,11 +129,14 @@ def _serve_help() -> str:
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, build_dir: str | None) -> None:
     cfg = _settings(ctx, HOST=host, PORT=port, WORKERS=workers, BUILD_DIR=build_dir)
     from sistercities.release import NoBuildError, current
+    from sistercities.store import StoreError, check_store
 
     try:
         rel = current(cfg["BUILD_DIR"])
-    except NoBuildError as e:
-        raise click.ClickException(str(e)) from None
+        if not cfg["STORE_URL"]:  # a remote store is checked by its own operators
+            check_store(rel.store_dir)
+    except (NoBuildError, StoreError) as e:
+        raise click.ClickException(f"cannot serve: {e}") from None
     env = dict(os.environ)
     for s in settings_mod.SETTINGS:
         env[settings_mod.ENV_PREFIX + s.name] = str(cfg[s.name])

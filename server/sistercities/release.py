@@ -69,6 +69,13 @@ def current(build_dir: str | Path) -> Release:
     path = link.resolve()
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except PermissionError as e:
+        raise NoBuildError(f"{path / MANIFEST}: unreadable manifest ({e.strerror})") from None
+    except FileNotFoundError:
+        raise NoBuildError(f"{path / MANIFEST}: missing manifest: run `sistercities build` again") from None
     except (OSError, ValueError) as e:
-        raise NoBuildError(f"{path / MANIFEST}: unreadable manifest ({e})") from None
+        raise NoBuildError(f"{path / MANIFEST}: corrupt manifest ({e})") from None
+    if not isinstance(manifest, dict) or not all(k in manifest for k in ("version", "build_time", "triples")):
+        raise NoBuildError(f"{path / MANIFEST}: corrupt manifest (not a release manifest: "
+                           "needs version, build_time and triples)")
     return Release(path=path, manifest=manifest)

@@ -13,6 +13,7 @@ the named graphs unless a caller passes ``default_graphs``.  Never imports Flask
 from __future__ import annotations
 
 import abc
+import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator, Sequence
@@ -139,6 +140,35 @@ class EmbeddedStore(Store):
                 p = q.predicate.value
                 if wanted is None or p in wanted:
                     yield s, p, q.object
+
+
+def check_store(path: str | Path) -> None:
+    """Open the embedded store at ``path`` and run a trivial query, or raise
+    :class:`StoreError` with one line naming the folder and what is wrong
+    (what ``sistercities serve`` checks before starting any worker)."""
+    p = Path(path)
+    if not p.exists():
+        raise StoreError(f"{p}: missing store folder: run `sistercities build` first")
+    if not p.is_dir():
+        raise StoreError(f"{p}: the store is not a folder: run `sistercities build` again")
+    if not os.access(p, os.R_OK | os.X_OK) or not all(os.access(f, os.R_OK) for f in p.iterdir() if f.is_file()):
+        raise StoreError(f"{p}: unreadable store (permission denied for user {os.getuid()})")
+    try:
+        s = EmbeddedStore(p)
+        s.query("ASK { GRAPH ?g { ?s ?p ?o } }")
+        next(iter(s.ox.quads_for_pattern(None, None, None, None)), None)
+        del s  # closes it: `serve` execs gunicorn next
+    except PermissionError as e:
+        raise StoreError(f"{p}: unreadable store ({_first_line(e)})") from None
+    except FileNotFoundError as e:
+        raise StoreError(f"{p}: not an Oxigraph store ({_first_line(e)})") from None
+    except (OSError, RuntimeError, ValueError) as e:  # pyoxigraph: corruption, unsupported version...
+        raise StoreError(f"{p}: not an Oxigraph store, or one of an incompatible version: {_first_line(e)}") from None
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return " ".join(lines[0].split()) if lines else type(e).__name__
 
 
 class RemoteStore(Store):
