@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8080
 BUILD_DIR ?= build
 
-.PHONY: serve build test lint bench install clean
+.PHONY: serve build test lint bench fuzz install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: lint
 	@# Debian wrk and nginx for the benchmark harness tests (likewise)
 	-scripts/install-bench-tools
 	$(BIN)/python -m pytest
+
+# the property-based request tests with many more examples than `make test` runs (FUZZ_PROFILE=ci for the short run)
+FUZZ_PROFILE ?= fuzz
+fuzz: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=$(FUZZ_PROFILE) $(BIN)/python -m pytest tests/test_hostile_requests.py -q
 
 bench: $(VENV)/.installed-bench
 	scripts/install-bench-tools

@@ -68,13 +68,18 @@ def test_check_refuses(raw: str, status: int) -> None:
 
 def test_iri_mapping_is_the_inverse_of_path_for_iri() -> None:
     u = URLs(base="http://example.org/tw/")
-    for iri in ["http://example.org/tw/id/city/хабаровск", "http://example.org/tw/id/city/a b", "http://example.org/tw/ontology/City"]:
+    for iri in ["http://example.org/tw/id/city/хабаровск", "http://example.org/tw/id/city/a%20b", "http://example.org/tw/ontology/City"]:
         path = u.path_for_iri(iri)
         assert path is not None
         assert iri_for(u, path) == iri
     with pytest.raises(BadPath) as e:
         iri_for(u, "/id/" + "a" * 2100)
     assert e.value.status == 414
+    # a path whose decoded form is no IRI (a space, a quote, a lone '%', a '[') is refused, not looked up
+    for raw in ["/id/city/a%20b", "/id/city/a%22", "/id/city/a%25", "/id/city/a%25zz", "/id/%5B"]:
+        with pytest.raises(BadPath) as e:
+            iri_for(u, raw)
+        assert e.value.status == 400 and "names no IRI" in e.value.message
 
 
 def test_raw_request_path() -> None:

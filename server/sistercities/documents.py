@@ -118,7 +118,10 @@ class Documents:
         """``"graph"``, ``"resource"``, or None when nothing is known about ``iri``."""
         if iri in self.graphs:
             return "graph"
-        node = ox.NamedNode(iri)
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:  # not an IRI the store could hold, so nothing is known about it
+            return None
         if _first(self.store.quads(node)) or _first(self.store.quads(None, None, node)):
             return "resource"
         if _first(self.store.quads(None, node)):  # a property used but not described

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote
 
+import pyoxigraph as ox
+
 from sistercities.conneg import RDF_FORMATS
 from sistercities.uris import MAX_IRI_LENGTH, URLs
 
@@ -22,6 +24,8 @@ DOC_EXTENSIONS: tuple[str, ...] = ("html", *(f.ext for f in RDF_FORMATS))
 
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Characters that RFC 3987 (and N-Triples' IRIREF) never allow in an IRI, even percent-decoded.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 class BadPath(ValueError):
@@ -75,6 +79,15 @@ def iri_for(urls: URLs, raw_path: str) -> str:
     iri = urls.iri_for_path(raw_path)
     if len(iri) > MAX_IRI_LENGTH:
         raise BadPath(414, f"IRI too long: more than {MAX_IRI_LENGTH} characters.")
+    bad = _NOT_IN_IRI.search(iri)
+    if bad:
+        raise BadPath(400, f"The path names no IRI: {bad.group()!r} cannot appear in an IRI.")
+    if _BAD_PERCENT.search(iri):
+        raise BadPath(400, "The path names no IRI: a decoded '%' must start a percent-encoding (two hex digits).")
+    try:
+        ox.NamedNode(iri)  # the store is the authority on what an IRI is (e.g. '[' outside a host)
+    except ValueError as e:
+        raise BadPath(400, f"The path names no IRI: {str(e)[:200]}.") from None
     return iri
 
 
