@@ -7,13 +7,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from sistercities import settings as settings_mod
 from sistercities.release import NoBuildError, current
 from sistercities.routes import ROUTES
+from sistercities.security import security_headers
 from sistercities.store import StoreError, open_store
 
 log = logging.getLogger(__name__)
@@ -61,5 +62,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def internal_error(e: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error")
         return error(500, "Internal error. It has been logged; please report it if it persists.")
+
+    @app.after_request
+    def add_security_headers(resp: Response) -> Response:
+        # setdefault: a header a handler set deliberately is kept as it is
+        for name, value in security_headers(resp.content_type).items():
+            resp.headers.setdefault(name, value)
+        return resp
 
     return app
