@@ -47,6 +47,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         log.warning("serving without data: %s", e)
     app.extensions["sistercities"] = Site(settings=cfg, release=release, store=store)
     app.url_map.converters["anypath"] = AnyPathConverter
+    hops = int(cfg["TRUSTED_PROXIES"])
+    if hops > 0:
+        # only behind that many reverse proxies: otherwise X-Forwarded-* would let any client
+        # choose the host and scheme of the absolute URLs (Location, catalogue) it is sent
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     for route in ROUTES:
         module, _, func = route.handler.partition(":")

@@ -16,6 +16,13 @@ from sistercities.settings import ENV_PREFIX
 # Older gunicorn ignores the unknown name.
 control_socket_disable = True
 
+# gunicorn trusts X-Forwarded-Proto (and friends) from 127.0.0.1 by default, so a client on the
+# same host could make every absolute URL https (or a forwarded SCRIPT_NAME).  Proxy headers
+# are trusted only through the TRUSTED_PROXIES setting (werkzeug's ProxyFix in create_app).
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+forwarder_headers = ""
+
 
 def post_fork(server: Any, worker: Any) -> None:
     """In each new worker, before it loads the app: remember it, and leave the network

@@ -38,6 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("THREADS", 1, "Threads per worker: 1 = gunicorn sync workers (a busy worker takes no new connection); >1 = gthread.", int),
     Setting("ACCESS_LOG", "-", "Where gunicorn writes its access log ('-' = stdout, empty = no access log)."),
     Setting("PUBLIC_URL", "", "Public root URL of the service (e.g. https://twinning.example.org); empty = the requesting host."),
+    Setting("TRUSTED_PROXIES", 0, "Reverse-proxy hops whose X-Forwarded-For/-Proto/-Host are trusted; 0 = none (ignored).", int),
     Setting("STORE_URL", "", "SPARQL 1.1 query endpoint of a remote store; empty = the embedded pyoxigraph store of the build."),
     Setting("QUERY_TIMEOUT", 30.0, "Seconds a SPARQL query may run before it is stopped and answered 503.", float),
     Setting("MAX_QUERY_MEMORY", 1024, "MiB a worker may grow by while running a SPARQL query; beyond, it is stopped (503); 0 = off.", int),
