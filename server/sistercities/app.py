@@ -7,11 +7,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from sistercities import settings as settings_mod
+from sistercities.ratelimit import ClientLimits, shared_path
 from sistercities.release import NoBuildError, current
 from sistercities.routes import ROUTES
 from sistercities.security import security_headers
@@ -69,6 +70,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def internal_error(e: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error")
         return error(500, "Internal error. It has been logged; please report it if it persists.")
+
+    limits = ClientLimits(cfg["RATE_LIMIT"], cfg["MAX_CLIENT_QUERIES"], shared_path())
+    app.extensions["sistercities.limits"] = limits
+    if limits.rate:
+
+        @app.before_request
+        def rate_limit():  # type: ignore[no-untyped-def]
+            if request.path == "/-/health":  # load balancers' probes are never limited
+                return None
+            wait = limits.check_rate(request.remote_addr or "-")
+            if wait is None:
+                return None
+            return error(429, f"Too many requests from your address: at most {limits.rate} per minute "
+                              f"(RATE_LIMIT). Try again in {wait} s.", {"Retry-After": str(wait)})
 
     @app.after_request
     def add_security_headers(resp: Response) -> Response:

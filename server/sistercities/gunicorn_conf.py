@@ -5,10 +5,12 @@ Everything else is given on gunicorn's command line by :mod:`sistercities.cli`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from typing import Any
 
-from sistercities import lifecycle
+from sistercities import lifecycle, ratelimit
 from sistercities.settings import ENV_PREFIX
 
 # gunicorn >= 25.1 opens a control socket at one fixed path per user: several servers on a
@@ -33,3 +35,18 @@ def post_fork(server: Any, worker: Any) -> None:
     if not lifecycle.isolate_network():
         server.log.warning("worker %s keeps network access: this kernel refused an empty network namespace",
                            worker.pid)
+
+
+def on_starting(server: Any) -> None:
+    """In the arbiter, before any worker: the file the workers share for per-client limits."""
+    fd, path = tempfile.mkstemp(prefix="sistercities-limits-", suffix=".sqlite")
+    os.close(fd)
+    os.environ[ratelimit.SHARED_ENV] = path
+
+
+def on_exit(server: Any) -> None:
+    path = os.environ.get(ratelimit.SHARED_ENV)
+    if path:
+        for p in (path, path + "-wal", path + "-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(p)

@@ -44,6 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_MEMORY", 1024, "MiB a worker may grow by while running a SPARQL query; beyond, it is stopped (503); 0 = off.", int),
     Setting("MAX_RESULT_BYTES", 50_000_000, "Largest serialised SPARQL result; larger is refused, never truncated.", int),
     Setting("MAX_REQUEST_BYTES", 100_000, "Largest request (query text, form body, URL); larger requests get 413.", int),
+    Setting("RATE_LIMIT", 0, "Requests per minute per client address (bursts up to that many); beyond, 429 + Retry-After; 0 = off.", int),
+    Setting("MAX_CLIENT_QUERIES", 0, "SPARQL queries one client address may run at once; beyond, 429 + Retry-After; 0 = off.", int),
     Setting("PAGE_SIZE", 200, "Incoming links shown in one resource document before paging.", int),
     Setting("CACHE_MAX_AGE", 3600, "Cache-Control max-age, in seconds, of resource documents.", int),
     Setting("TITLE", "Sister Cities: a knowledge graph of city twinning", "Title of the dataset and the catalogue."),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sistercities import describe
 from sistercities.conneg import HTML, TRIPLE_FORMATS
+from sistercities.ratelimit import QUERY_RETRY_AFTER, ClientLimits
 from sistercities.serialize import serialize_graph
 from sistercities.sparql import examples, formats, safety
 from sistercities.sparql.executor import Job, Outcome, run_local, run_remote
@@ -106,6 +107,16 @@ def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
         job = Job(req.query, mime, s.settings["MAX_RESULT_BYTES"])
     else:  # default graph = union of all named graphs; all named graphs available
         job = Job(req.query, mime, s.settings["MAX_RESULT_BYTES"], union=True)
+    limits: ClientLimits = current_app.extensions["sistercities.limits"]
+    with limits.query_slot(request.remote_addr or "-") as wait:
+        if wait is not None:
+            return Outcome("limited", message=f"Your address already has {limits.max_queries} SPARQL queries running "
+                                              f"(MAX_CLIENT_QUERIES). Try again in {wait} s.")
+        return _execute(req, info, job)
+
+
+def _execute(req: QueryRequest, info: safety.QueryInfo, job: Job) -> Outcome:
+    s = site()
     timeout = float(s.settings["QUERY_TIMEOUT"])
     if isinstance(s.store, RemoteStore):
         local = urls()
@@ -141,6 +152,8 @@ def _outcome_error(out: Outcome, query: str) -> Response:
         return _fail(422, out.message)
     if out.kind == "forbidden":
         return _fail(403, out.message)
+    if out.kind == "limited":
+        return _fail(429, out.message, {"Retry-After": str(QUERY_RETRY_AFTER)})
     if out.kind in ("timeout", "memory"):
         return _fail(503, out.message + " Simplify the query or add LIMIT.", {"Retry-After": RETRY_AFTER})
     log.error("SPARQL query failed: %s; query: %.500s", out.message, query)
@@ -195,4 +208,6 @@ def _page(req: QueryRequest | None, info: safety.QueryInfo | None) -> Response:
         max_rows=HTML_MAX_ROWS, result_formats=formats.RESULTS_FORMATS, graph_formats=TRIPLE_FORMATS,
     )
     headers = {"Retry-After": RETRY_AFTER} if status == 503 else {}
+    if status == 429:
+        headers = {"Retry-After": str(QUERY_RETRY_AFTER)}
     return _finish(Response(body, status=status, mimetype="text/html", headers=headers))
