@@ -40,8 +40,9 @@ class URLs:
 
     # --- IRIs <-> paths -------------------------------------------------
     def iri_for_path(self, path: str) -> str:
-        """``/id/city/x`` -> ``{base}id/city/x`` (path is URL-decoded)."""
-        return self.base + unquote(path.lstrip("/"))
+        """``/id/city/x`` -> ``{base}id/city/x`` (path is URL-decoded).  Exactly one leading ``/`` is
+        dropped, so ``//x`` names ``{base}/x`` (the inverse of :meth:`path_for_iri`), not ``{base}x``."""
+        return self.base + unquote(path[1:] if path.startswith("/") else path)
 
     def path_for_iri(self, iri: str) -> str | None:
         """``{base}id/city/x`` -> ``/id/city/x``; None for IRIs outside the base."""
