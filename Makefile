@@ -34,7 +34,7 @@ serve: build
 	$(BIN)/sistercities serve --build-dir $(BUILD_DIR) --port $(PORT)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff check server tests bench fuzz
 	$(BIN)/mypy
 
 test: lint
@@ -46,8 +46,11 @@ test: lint
 
 # the property-based request tests with many more examples than `make test` runs (FUZZ_PROFILE=ci for the short run)
 FUZZ_PROFILE ?= fuzz
+# then a coverage-guided atheris run over the pure modules, FUZZ_SECONDS per target (figures: fuzz/results.md)
+FUZZ_SECONDS ?= 60
 fuzz: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=$(FUZZ_PROFILE) $(BIN)/python -m pytest tests/test_hostile_requests.py -q
+	$(BIN)/python fuzz/atheris_targets.py --target all --seconds $(FUZZ_SECONDS)
 
 bench: $(VENV)/.installed-bench
 	scripts/install-bench-tools
