@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -35,6 +36,9 @@ WIKIDATA = ("http://www.wikidata.org/entity/", "https://www.wikidata.org/entity/
 OWL_SAMEAS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 QID = re.compile(r"Q[1-9][0-9]{0,11}")
 JSON = "application/json"
+#: Seconds a search waits for the label index being built, and the Retry-After when it is not ready.
+INDEX_WAIT = 5.0
+INDEX_RETRY_AFTER = 10
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +55,8 @@ class Deref:
     kinds: dict[str, str | None] = field(default_factory=dict)
     links: dict[tuple[str, str], str] = field(default_factory=dict)  # (iri, ext) -> Link header
     index: LabelIndex | None = None
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
+    _index_thread: threading.Thread | None = None
 
     @cached_property
     def last_modified(self) -> str | None:
@@ -63,10 +69,28 @@ class Deref:
             self.kinds[iri] = self.docs.kind(iri)
         return self.kinds[iri]
 
-    def labels(self) -> LabelIndex:
+    def labels(self, wait: float | None = None) -> LabelIndex | None:
+        """The label index, or None while it is still being built after ``wait`` seconds.
+
+        It is built once per worker on a background thread (about 13 s at 1M triples): a request
+        never blocks on it for longer than ``wait``, so a slow build cannot run a sync worker past
+        gunicorn's timeout (which would kill it and answer 500)."""
         if self.index is None:
-            self.index = LabelIndex(self.docs.store, self.docs.base)
+            with self._index_lock:
+                if self._index_thread is None:
+                    self._index_thread = threading.Thread(target=self._build_index, name="label-index", daemon=True)
+                    self._index_thread.start()
+                thread = self._index_thread
+            thread.join(INDEX_WAIT if wait is None else wait)
         return self.index
+
+    def _build_index(self) -> None:
+        try:
+            self.index = LabelIndex(self.docs.store, self.docs.base)
+        except Exception:
+            log.exception("building the label index failed")
+            with self._index_lock:
+                self._index_thread = None  # the next search tries again
 
 
 def deref() -> Deref | None:
@@ -330,8 +354,12 @@ def search() -> Response:
     if q is None and as_json:
         return error(400, "Missing query: /search?q=<some letters of a name>.")
     if q is not None:
+        index = d.labels()
+        if index is None:
+            return error(503, "The search index is still being built (large datasets take a few seconds "
+                              "after a server starts); try again shortly.", {"Retry-After": str(INDEX_RETRY_AFTER)})
         try:
-            hits = d.labels().search(q, langs=langs)
+            hits = index.search(q, langs=langs)
         except BadQuery as e:
             return error(400, str(e))
     if as_json:
