@@ -59,6 +59,17 @@ def _served(bd: Path, tmp_path: Path) -> int:
         stop_server(proc)
 
 
+def _rebuild_fails_and_keeps(project: Path, bd: Path, tmp_path: Path, before: str) -> str:
+    """Change the input, build: exit 1, one error line (returned), the old release current and served."""
+    (project / "data" / "more.ttl").write_text(PREFIXES + '<id/city/b> a tw:City ; rdfs:label "B"@en .\n')
+    p = _build(project, bd)
+    assert p.returncode == 1
+    line = _one_error_line(p.stderr)
+    assert _current(bd) == before
+    assert _served(bd, tmp_path) == 200
+    return line
+
+
 def test_a_full_disk_fails_the_build_and_keeps_the_release(tiny_fs: Path, tmp_path: Path) -> None:
     project, bd = make_project(tmp_path / "p", {"g.ttl": GOOD_DATA}), tiny_fs / "build"
     assert _build(project, bd).returncode == 0
@@ -73,13 +84,8 @@ def test_a_full_disk_fails_the_build_and_keeps_the_release(tiny_fs: Path, tmp_pa
         pass
     finally:
         os.close(fd)
-    (project / "data" / "more.ttl").write_text(PREFIXES + '<id/city/b> a tw:City ; rdfs:label "B"@en .\n')
-    p = _build(project, bd)
-    assert p.returncode == 1
-    line = _one_error_line(p.stderr)
+    line = _rebuild_fails_and_keeps(project, bd, tmp_path, before)
     assert "No space left on device" in line and "nothing published" in line, line
-    assert _current(bd) == before
-    assert _served(bd, tmp_path) == 200
     filler.unlink()
     p = _build(project, bd)
     assert p.returncode == 0, p.stderr
@@ -91,10 +97,5 @@ def test_an_unwritable_build_folder_fails_the_build_and_keeps_the_release(tiny_f
     assert _build(project, bd).returncode == 0
     before = _current(bd)
     subprocess.run(["mount", "-o", "remount,ro", str(tiny_fs)], check=True)
-    (project / "data" / "more.ttl").write_text(PREFIXES + '<id/city/b> a tw:City ; rdfs:label "B"@en .\n')
-    p = _build(project, bd)
-    assert p.returncode == 1
-    line = _one_error_line(p.stderr)
+    line = _rebuild_fails_and_keeps(project, bd, tmp_path, before)
     assert "Read-only file system" in line or "not writable" in line, line
-    assert _current(bd) == before
-    assert _served(bd, tmp_path) == 200
