@@ -7,7 +7,8 @@ waiting thread (and, in gthread workers, the other requests) keep running.
 A query cannot be interrupted, so on timeout the caller answers 503 and the
 worker retires (:mod:`sistercities.lifecycle`): its exit stops the work and
 gunicorn replaces it.  For a remote store the query is forwarded with the
-same deadline.  Never imports Flask.
+same deadline.  Relative IRIs resolve against ``Job.base_iri`` (see
+:mod:`sistercities.sparql.baseiri`).  Never imports Flask.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from sistercities import lifecycle
-from sistercities.sparql import orderkey
+from sistercities.sparql import baseiri, orderkey
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Job:
     union: bool = False
     default_graphs: tuple[str, ...] | None = None  # None: not given; () : empty default graph
     named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None  # what relative IRIs resolve against when the query has no BASE (baseiri.py)
 
 
 class _Limited(io.RawIOBase):
@@ -85,9 +87,9 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     out = _Limited(job.max_bytes)
     try:
         try:  # ORDER BY keyed by kind first: pyoxigraph 0.5.13 aborts on some mixed sorts (orderkey.py)
-            res = store.query(orderkey.rewrite(job.query), **_dataset(job))
+            res = store.query(orderkey.rewrite(job.query), base_iri=job.base_iri, **_dataset(job))
         except SyntaxError:  # the rewrite must never cost a query: the original's own error, or its result
-            res = store.query(job.query, **_dataset(job))
+            res = store.query(job.query, base_iri=job.base_iri, **_dataset(job))
         if isinstance(res, ox.QueryTriples):
             res.serialize(cast(IO[bytes], out), format=ox.RdfFormat.from_media_type(job.mime))
         else:
@@ -198,7 +200,8 @@ def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) ->
 
 def run_remote(endpoint: str, job: Job, timeout: float) -> Outcome:
     """Forward ``job`` to a SPARQL endpoint, with the same deadline and size limit."""
-    params: list[tuple[str, str]] = [("query", job.query)]
+    query = baseiri.with_base(job.query, job.base_iri) if job.base_iri else job.query
+    params: list[tuple[str, str]] = [("query", query)]
     params += [("default-graph-uri", g) for g in job.default_graphs or ()]
     params += [("named-graph-uri", g) for g in job.named_graphs or ()]
     req = urllib.request.Request(  # noqa: S310 - STORE_URL is checked to be http(s) by RemoteStore

@@ -17,7 +17,7 @@ from sistercities import describe
 from sistercities.conneg import HTML, TRIPLE_FORMATS
 from sistercities.ratelimit import QUERY_RETRY_AFTER, ClientLimits
 from sistercities.serialize import serialize_graph
-from sistercities.sparql import examples, formats, safety
+from sistercities.sparql import baseiri, examples, formats, hints, safety
 from sistercities.sparql.executor import Job, Outcome, run_local, run_remote
 from sistercities.sparql.protocol import ALLOW, ProtocolError, QueryRequest, parse_request
 from sistercities.sparql.table import Table, from_json, from_ntriples
@@ -37,7 +37,7 @@ ORDER BY ?label
 LIMIT 100
 """
 RETRY_AFTER = "5"
-CORS = {"Access-Control-Allow-Origin": "*"}
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": hints.HEADER}
 PREFLIGHT = {
     **CORS,
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -95,18 +95,42 @@ def sparql() -> Response:
     out = _run(req, info, mime)
     if out.kind != "ok":
         return _outcome_error(out, req.query)
-    return _finish(Response(out.body, status=200, headers={"Content-Type": formats.content_type(mime)}))
+    headers = {"Content-Type": formats.content_type(mime)}
+    found = _hints(req.query)
+    if found:
+        headers[hints.HEADER] = hints.header_value(found)
+    return _finish(Response(out.body, status=200, headers=headers))
+
+
+_declared = hints.DeclaredCache()
+
+
+def _hints(query: str) -> list[hints.Hint]:
+    """Undeclared ontology terms in ``query`` (sparql/hints.py); never fails a query."""
+    s = site()
+    base = s.settings["BASE_IRI"]
+    store, release = s.store, s.release
+    if store is None or release is None:
+        return []
+    try:
+        declared = _declared.get((store, base, str(release.path), release.version),
+                                 lambda: (r["term"].value for r in store.select(hints.declared_query(base))))
+        return hints.undeclared(query, base, declared)
+    except Exception:  # a hint is a nicety: log, answer without it
+        log.warning("could not check the query's terms against the ontology", exc_info=True)
+        return []
 
 
 def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
     s = site()
+    limit, base = s.settings["MAX_RESULT_BYTES"], s.settings["BASE_IRI"]  # relative IRIs: see sparql/baseiri.py
     if req.has_protocol_dataset:  # the protocol's dataset replaces FROM / FROM NAMED (§2.1.4)
-        job = Job(req.query, mime, s.settings["MAX_RESULT_BYTES"],
-                  default_graphs=req.default_graphs, named_graphs=req.named_graphs)
+        job = Job(req.query, mime, limit, default_graphs=req.default_graphs, named_graphs=req.named_graphs,
+                  base_iri=base)
     elif info.has_dataset_clause:  # the query's own FROM / FROM NAMED, looked up in our store only
-        job = Job(req.query, mime, s.settings["MAX_RESULT_BYTES"])
+        job = Job(req.query, mime, limit, base_iri=base)
     else:  # default graph = union of all named graphs; all named graphs available
-        job = Job(req.query, mime, s.settings["MAX_RESULT_BYTES"], union=True)
+        job = Job(req.query, mime, limit, union=True, base_iri=base)
     limits: ClientLimits = current_app.extensions["sistercities.limits"]
     with limits.query_slot(request.remote_addr or "-") as wait:
         if wait is not None:
@@ -120,8 +144,9 @@ def _execute(req: QueryRequest, info: safety.QueryInfo, job: Job) -> Outcome:
     timeout = float(s.settings["QUERY_TIMEOUT"])
     if isinstance(s.store, RemoteStore):
         local = urls()
-        outside = [g.strip("<>") for g in (*info.from_graphs, *info.from_named, *req.default_graphs, *req.named_graphs)
-                   if not local.is_local(g.strip("<>"))]
+        qbase = baseiri.effective_base(req.query, s.settings["BASE_IRI"])  # FROM <relative> resolves against it
+        named = [baseiri.resolve(g[1:-1], qbase) if g.startswith("<") else g for g in (*info.from_graphs, *info.from_named)]
+        outside = [g for g in (*named, *req.default_graphs, *req.named_graphs) if not local.is_local(g)]
         if outside:
             return Outcome("forbidden", message=f"Graphs outside this dataset cannot be queried: {', '.join(outside)}")
         return run_remote(s.store.endpoint, job, timeout)
@@ -191,18 +216,21 @@ def _page(req: QueryRequest | None, info: safety.QueryInfo | None) -> Response:
     table: Table | None = None
     message = None
     status = 200
+    found: list[hints.Hint] = []
     if req is not None and info is not None:
         mime = "application/n-triples" if info.returns_graph else "application/sparql-results+json"
         out = _run(req, info, mime)
         if out.kind == "ok":
             table = (from_ntriples if info.returns_graph else from_json)(out.body, u, HTML_MAX_ROWS)
+            found = _hints(req.query)
         else:
             err = _outcome_error(out, req.query)
             status = err.status_code
             message = syntax_message(out.message, req.query) if out.kind == "query_error" else out.message
-    query = req.query if req else examples.prefix_block(base) + STARTER
+    query = req.query if req else f"BASE <{base}>\n" + examples.prefix_block(base) + STARTER
     body = render_template(
         "sparql.html", query=query, table=table, message=message, status=status,
+        warnings=[h.text(hints.ns_prefix(query, base)) for h in found],
         examples=examples.load(base), endpoint=u.sparql(), base=base, root=u.root,
         timeout=s.settings["QUERY_TIMEOUT"], max_result=s.settings["MAX_RESULT_BYTES"],
         max_rows=HTML_MAX_ROWS, result_formats=formats.RESULTS_FORMATS, graph_formats=TRIPLE_FORMATS,
@@ -210,4 +238,6 @@ def _page(req: QueryRequest | None, info: safety.QueryInfo | None) -> Response:
     headers = {"Retry-After": RETRY_AFTER} if status == 503 else {}
     if status == 429:
         headers = {"Retry-After": str(QUERY_RETRY_AFTER)}
+    if found:
+        headers[hints.HEADER] = hints.header_value(found)
     return _finish(Response(body, status=status, mimetype="text/html", headers=headers))
