@@ -169,7 +169,7 @@ def test_wikidata_lookup(live_server: str) -> None:
     assert "Khabarovsk" in r.text
 
 
-@pytest.mark.parametrize(("qid", "status"), [("Q4454x", 400), ("4454", 400), ("Q0", 400), ("q4454", 400),
+@pytest.mark.parametrize(("qid", "status"), [("Q4454x", 400), ("4454", 400), ("Q0", 400), ("q4454", 303),
                                              ("Q" + "9" * 30, 400), ("Q999999999", 404)])
 def test_wikidata_bad_and_unknown(live_server: str, qid: str, status: int) -> None:
     r = _get(live_server + "/wikidata/" + qid, None)

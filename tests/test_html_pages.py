@@ -278,7 +278,8 @@ def test_home_page_counts_and_ways_in(store, built) -> None:
     stats = built.manifest["stats"]
     cities = next(p["entities"] for p in stats["class_partitions"] if p["class"] == U.base + "ontology/City")
     assert f"{cities} cities" in text
-    assert f"{stats['triples']:,} statements" in text
+    assert f"{stats['triples']:,} distinct statements (triples)" in text
+    assert f"{built.manifest['triples']:,} quads" in text
     assert "Khabarovsk — 5 sister cities" in text
     forms = elements(html, "form", action="/search", method="get")
     assert forms and elements(html, "input", name="q")

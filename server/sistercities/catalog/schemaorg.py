@@ -15,8 +15,22 @@ def _organization(d: Description) -> dict[str, Any]:
             "contactPoint": {"@type": "ContactPoint", "contactType": "data", "email": d.contact_email}}
 
 
+def _absolute(url: str, iri: str) -> str:
+    """``url`` when it is absolute, else the persistent IRI ``iri`` (a Description built with a
+    relative URL root, as the home page's is, must not put relative ``url``s into schema.org)."""
+    return url if url.startswith(("http://", "https://")) else iri
+
+
 def _catalog_ref(d: Description) -> dict[str, Any]:
-    return {"@type": "DataCatalog", "name": d.title + " — catalogue", "url": d.catalog_url}
+    return {"@type": "DataCatalog", "name": d.title + " — catalogue", "url": _absolute(d.catalog_url, d.catalog)}
+
+
+def _dataset_summary(d: Description) -> dict[str, Any]:
+    """The ``Dataset`` node nested in the home page's ``DataCatalog``: everything Google's Dataset
+    rich results require of any Dataset node (name, description), plus url, licence and version."""
+    return {"@type": "Dataset", "@id": d.dataset, "name": d.title, "description": d.description,
+            "url": _absolute(d.landing_page, d.dataset), "license": d.license, "isAccessibleForFree": True,
+            "creator": _organization(d), "version": d.version, "dateModified": d.modified}
 
 
 def dataset_jsonld(d: Description) -> dict[str, Any]:
@@ -27,7 +41,7 @@ def dataset_jsonld(d: Description) -> dict[str, Any]:
         "@id": d.dataset,
         "name": d.title,
         "description": d.description,
-        "url": d.landing_page,
+        "url": _absolute(d.landing_page, d.dataset),
         "sameAs": d.dataset,
         "identifier": d.dataset,
         "version": d.version,
@@ -74,10 +88,9 @@ def datacatalog(d: Description) -> dict[str, Any]:
         "@id": d.catalog,
         "name": d.title,
         "description": d.description,
-        "url": d.home,
+        "url": _absolute(d.home, d.base),
         "license": d.license,
         "publisher": _organization(d),
         "keywords": list(d.keywords),
-        "dataset": [{"@type": "Dataset", "@id": d.dataset, "name": d.title, "url": d.landing_page,
-                     "version": d.version, "dateModified": d.modified}],
+        "dataset": [_dataset_summary(d)],
     }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from sistercities.html.facts import Facts, class_hierarchy, describe_more
 from sistercities.html.labels import LABEL_PROPS
@@ -17,6 +19,7 @@ from sistercities.uris import URLs, ontology_ns
 COUNTED = (("cities", "City"), ("countries", "Country"), ("twinnings", "Twinning"), ("agreements", "Agreement"),
            ("events", "Event"), ("source documents", "SourceDocument"))
 AGREEMENT_TYPES = ("Agreement", "TwinningAgreement", "MemorandumOfUnderstanding", "CooperationAgreement")
+QID = re.compile(r"Q[1-9][0-9]{0,11}")
 EVENT_TYPES = ("Event", "Visit", "Meeting", "Speech", "Contest", "Festival", "Exhibition")
 
 
@@ -43,6 +46,35 @@ def _class_counts(store: Store, release: Release | None, tw: str) -> dict[str, i
     return counts
 
 
+@dataclass
+class Lookup:
+    """An example of looking a thing up by its Wikidata and GeoNames ids."""
+
+    thing: Value
+    qid: str
+    wikidata_href: str
+    geonames: str | None = None
+    geonames_href: str | None = None
+
+
+def lookup_example(store: Store, tw: str, base: str) -> tuple[str, str, str | None] | None:
+    """(IRI, Wikidata QID, GeoNames id or None) of a city with a Wikidata link — preferring one
+    with a GeoNames id too — or else of anything with one; None when nothing links to Wikidata."""
+    rows = store.select(f"""SELECT ?s ?wd ?gn ?city WHERE {{
+        ?s <http://www.w3.org/2002/07/owl#sameAs> ?wd .
+        FILTER(STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/Q") && STRSTARTS(STR(?s), "{base}"))
+        OPTIONAL {{ ?s <{tw}geonamesId> ?gn }}
+        OPTIONAL {{ ?s a ?city . FILTER(?city = <{tw}City>) }}
+    }} ORDER BY DESC(BOUND(?city)) DESC(BOUND(?gn)) ?s LIMIT 1""")
+    if not rows:
+        return None
+    r = rows[0]
+    qid, gn = r["wd"].value.rsplit("/", 1)[-1], r.get("gn")
+    if not QID.fullmatch(qid):
+        return None
+    return r["s"].value, qid, gn.value if gn is not None and gn.value.isdigit() else None
+
+
 def home_view(store: Store | None, release: Release | None, settings: dict[str, Any], urls: URLs,
               langs: Sequence[str]) -> dict[str, Any]:
     tw = ontology_ns(urls.base)
@@ -50,7 +82,10 @@ def home_view(store: Store | None, release: Release | None, settings: dict[str, 
     stats = manifest.get("stats") or {}
     view: dict[str, Any] = {"title": settings.get("TITLE", "Sister Cities"), "version": manifest.get("version"),
                             "modified": manifest.get("modified") or manifest.get("build_time"),
-                            "triples": stats.get("triples") or manifest.get("triples"),  # distinct triples
+                            # distinct triples over all graphs (what the dumps hold), and the store's quads:
+                            # the same triple stated in two named graphs is one triple but two quads
+                            "triples": stats.get("triples"), "quads": manifest.get("triples"),
+                            "graphs": len(manifest.get("graphs") or []), "lookup": None,
                             "counts": [], "top_cities": [], "latest": [], "dumps": [], "temporal": stats.get("temporal"),
                             "linksets": stats.get("linksets") or {}}
     for d in manifest.get("dumps") or []:
@@ -71,12 +106,18 @@ def home_view(store: Store | None, release: Release | None, settings: dict[str, 
     top = store.select(f"SELECT ?c (COUNT(DISTINCT ?o) AS ?n) WHERE {{ ?c <{tw}twinnedWith> ?o }} "
                        "GROUP BY ?c ORDER BY DESC(?n) LIMIT 5")
     latest = store.select(f"SELECT ?a ?d WHERE {{ ?a <{tw}signingDate> ?d }} ORDER BY DESC(STR(?d)) LIMIT 5")
-    describe_more(store, facts, {r["c"].value for r in top} | {r["a"].value for r in latest})
+    example = lookup_example(store, tw, urls.base)
+    describe_more(store, facts, {r["c"].value for r in top} | {r["a"].value for r in latest}
+                  | ({example[0]} if example else set()))
     view["top_cities"] = [(link(facts, r["c"].value, urls, langs), int(r["n"].value)) for r in top]
     items: list[tuple[Value, str, str]] = []
     for r in latest:
         a = r["a"].value
         items.append((link(facts, a, urls, langs), date_of(facts, a), date_key(facts, a)))
     view["latest"] = items
+    if example:
+        iri, qid, gn = example
+        view["lookup"] = Lookup(link(facts, iri, urls, langs), qid, urls.url("wikidata/" + qid), gn,
+                                urls.url("search") + "?q=" + quote(gn) if gn else None)
     view["has_labels"] = any(facts.objects(x, p) for x in facts.described for p in LABEL_PROPS)
     return view

@@ -27,12 +27,13 @@ DCT = "http://purl.org/dc/terms/"
 SH = "http://www.w3.org/ns/shacl#"
 VANN = "http://purl.org/vocab/vann/"
 
+#: (group heading, what one term of the group is called, the rdf:types that put a term in it).
 GROUPS = (
-    ("Classes", (OWL + "Class", RDFS + "Class")),
-    ("Object properties", (OWL + "ObjectProperty",)),
-    ("Datatype properties", (OWL + "DatatypeProperty",)),
-    ("Annotation properties", (OWL + "AnnotationProperty", RDF + "Property")),
-    ("Datatypes", (RDFS + "Datatype",)),
+    ("Classes", "class", (OWL + "Class", RDFS + "Class")),
+    ("Object properties", "object property", (OWL + "ObjectProperty",)),
+    ("Datatype properties", "datatype property", (OWL + "DatatypeProperty",)),
+    ("Annotation properties", "annotation property", (OWL + "AnnotationProperty", RDF + "Property")),
+    ("Datatypes", "datatype", (RDFS + "Datatype",)),
 )
 CHARACTERISTICS = ("FunctionalProperty", "InverseFunctionalProperty", "SymmetricProperty", "AsymmetricProperty",
                    "TransitiveProperty", "IrreflexiveProperty", "ReflexiveProperty")
@@ -160,14 +161,14 @@ def ontology_view(store: Store, urls: URLs, langs: Sequence[str]) -> dict[str, o
             for o in po.get(p, ()):
                 if isinstance(o, ox.NamedNode):
                     uses[o.value].append((name, s))
-    for title, classes in GROUPS:
+    for title, kind, classes in GROUPS:
         terms = []
         for n in g.subjects_of_type(*classes):
             if n.value in seen or not n.value.startswith(lk.ns):
                 continue
             seen.add(n.value)
             lab = g.text(n, SKOS + "prefLabel", RDFS + "label", langs=langs) or Label(humanise(n.value))
-            t = Term(n.value, local_name(n.value), lab, title.rstrip("s").lower(),
+            t = Term(n.value, local_name(n.value), lab, kind,
                      g.text(n, SKOS + "definition", RDFS + "comment", langs=langs))
             t.notes = [Label(o.value, o.language or "") for p in (SKOS + "scopeNote", SKOS + "editorialNote", SKOS + "example")
                        for o in g.objs(n, p) if isinstance(o, ox.Literal)]

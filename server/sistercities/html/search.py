@@ -39,6 +39,7 @@ class Hit:
     matched: list[Label] = field(default_factory=list)
     other_names: list[Label] = field(default_factory=list)
     score: float | None = None
+    matched_id: str | None = None  # "Wikidata Q4454": found by that identifier, not by a name
 
 
 def search_view(q: str, hits: Sequence[Any], urls: URLs) -> dict[str, Any]:
@@ -54,6 +55,10 @@ def search_view(q: str, hits: Sequence[Any], urls: URLs) -> dict[str, Any]:
         others = [a for a in alts if a not in matched and a.text != label.text]
         types = sorted({_type_name(t) for t in (getattr(h, "types", None) or ())})
         score = getattr(h, "score", None)
+        matched_id = getattr(h, "matched_id", None)
+        if matched_id:
+            matched, others = [], [a for a in alts if a.text != label.text]
         out.append(Hit(urls.link(iri), iri, label, types, matched, others,
-                       float(score) if isinstance(score, int | float) else None))
+                       float(score) if isinstance(score, int | float) else None,
+                       str(matched_id) if matched_id else None))
     return {"q": q, "hits": out}

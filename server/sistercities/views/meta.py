@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from sistercities import __version__
+from sistercities.release import Release
 from sistercities.views.common import site
 
 
@@ -14,13 +15,28 @@ def health() -> Response:
     return jsonify(status="ok" if ok else "no-build"), (200 if ok else 503)  # type: ignore[return-value]
 
 
+def counts(rel: Release | None) -> tuple[int | None, int | None]:
+    """(quads, distinct triples) of a release.
+
+    The store holds quads: the same triple stated in two named graphs is two quads.  The manifest's
+    top-level ``triples`` is that quad count (``len(store)``); ``stats.triples`` is the number of
+    distinct triples over all graphs, which is what the dumps' triple formats hold."""
+    if rel is None:
+        return None, None
+    quads = rel.triples
+    distinct = (rel.manifest.get("stats") or {}).get("triples")
+    return quads, int(distinct) if distinct is not None else None
+
+
 def version() -> Response:
     rel = site().release
+    quads, triples = counts(rel)
     return jsonify(
         software="sistercities",
         software_version=__version__,
         dataset_version=rel.version if rel else None,
         build_time=rel.build_time if rel else None,
         modified=rel.modified if rel else None,
-        triples=rel.triples if rel else None,
+        quads=quads,  # statements in the store, one per (triple, named graph)
+        triples=triples,  # distinct triples over all named graphs
     )

@@ -24,7 +24,7 @@ from sistercities.doccache import Doc, DocCache, cache_key, etag, http_date, not
 from sistercities.documents import Documents, PageNotFound, render
 from sistercities.iripath import BadPath, iri_for, raw_request_path, split_extension
 from sistercities.jsonld_context import build_context
-from sistercities.search import BadQuery, Hit, LabelIndex
+from sistercities.search import BadQuery, Hit, LabelIndex, wikidata_qid
 from sistercities.uris import URLs
 from sistercities.views.common import error, site, urls
 
@@ -386,8 +386,11 @@ def _search_html(q: str, hits: list[Hit], langs: list[str]) -> str:
 
 # --- Wikidata lookup -------------------------------------------------------------
 def wikidata(qid: str) -> Response:
+    # q4454, " Q4454 ", wd:Q4454 ... are the same item: normalised here, then straight to the target
+    qid = wikidata_qid(qid) or qid
     if not QID.fullmatch(qid):
-        return error(400, f"Not a Wikidata item id: {qid[:40]!r} (expected Q followed by digits, e.g. Q4454).")
+        return error(400, f"Not a Wikidata item id: {qid[:40]!r} (expected Q followed by digits, e.g. Q4454; "
+                          "a Wikidata URL or a GeoNames id can be looked up with /search?q=...).")
     d = deref()
     if d is None:
         return error(503, "No dataset is loaded: run `sistercities build` first.")
