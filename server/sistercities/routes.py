@@ -42,6 +42,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/catalog", "catalog", "catalog:catalog"),
     Route("/catalog.<ext>", "catalog_ext", "catalog:catalog"),
     Route("/.well-known/void", "void", "catalog:void"),
+    Route("/dumps/", "dumps_page", "catalog:dumps_page"),
+    Route("/dumps/latest/<name>", "dump_latest", "catalog:dump_latest"),  # before the file rule
     Route("/dumps/<path:file>", "dump", "catalog:dump"),
     Route("/sitemap.xml", "sitemap", "catalog:sitemap"),
     Route("/sitemap-<int:n>.xml", "sitemap_page", "catalog:sitemap_page"),

@@ -225,7 +225,9 @@ def dcat_graph(d: Description) -> Graph:
         scope = "every named graph (quads)" if dump.quads else "the union of the named graphs (triples)"
         g.add((n, DCTERMS.title, Literal(f"{dump.format_name} dump{packed}", lang="en")))
         g.add((n, DCTERMS.description, Literal(f"Release {d.version}: {scope} in {dump.format_name}{packed}.", lang="en")))
-        g.add((n, DCAT.accessURL, URIRef(dump.url)))
+        # downloadURL: this release's file, which byteSize and checksum describe (a "latest" URL would
+        # outlive them); accessURL: the page listing the files, their stable latest URLs and how to load them
+        g.add((n, DCAT.accessURL, URIRef(d.dumps_url or dump.url)))
         g.add((n, DCAT.downloadURL, URIRef(dump.url)))
         mt = URIRef(IANA + dump.media_type)
         g.add((mt, RDF.type, DCTERMS.MediaType))

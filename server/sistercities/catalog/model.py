@@ -71,17 +71,16 @@ class Dump:
     compression: str | None  # e.g. application/gzip
     triples: int | None
     quads: bool
+    latest: str = ""  # version-free name served at /dumps/latest/<latest> (302 to ``url``)
+    latest_url: str = ""
 
     @property
     def served_type(self) -> str:
-        """The HTTP Content-Type the file is served with: always the dcat:mediaType, so a
-        portal's HEAD check sees what the catalogue declares."""
-        return self.media_type
-
-    @property
-    def content_encoding(self) -> str | None:
-        """The HTTP Content-Encoding of a compressed dump ("gzip"), matching dcat:compressFormat."""
-        return "gzip" if self.compression in ("application/gzip", "application/x-gzip") else None
+        """The HTTP Content-Type the file is served with: the type of the file as it is.
+        A gzip file is ``application/gzip`` (= dcat:compressFormat) with no Content-Encoding,
+        so clients save/keep the bytes the checksum and byteSize describe; an uncompressed
+        dump is its dcat:mediaType."""
+        return self.compression or self.media_type
 
     @property
     def eu_format(self) -> str:
@@ -147,9 +146,19 @@ class Description:
     ontology: str
     stats: dict[str, Any] = field(hash=False, compare=False)
     history: tuple[Version, ...] = ()
+    dumps_url: str = ""  # the /dumps/ page: every file, its latest URL, how to load it (dcat:accessURL)
 
     def dump(self, file: str) -> Dump | None:
         return next((d for d in self.dumps if d.file == file), None)
+
+    def latest_dump(self, name: str) -> Dump | None:
+        """The dump of this release served at the stable ``/dumps/latest/<name>``."""
+        return next((d for d in self.dumps if d.latest == name), None)
+
+
+def latest_name(file: str, version: str) -> str:
+    """The version-free name of a dump: ``sistercities-<version>.nt.gz`` -> ``sistercities.nt.gz``."""
+    return file.replace("-" + version, "", 1) if version and "-" + version in file else file
 
 
 def _format_of(entry: dict[str, Any]) -> tuple[str, str | None]:
@@ -158,8 +167,8 @@ def _format_of(entry: dict[str, Any]) -> tuple[str, str | None]:
     compression = entry.get("compression")
     name = str(entry.get("file", ""))
     stem = name[:-3] if name.endswith(".gz") else name
-    if name.endswith(".gz") and not compression:
-        compression = GZIP
+    if (name.endswith(".gz") and not compression) or compression == "application/x-gzip":
+        compression = GZIP  # the IANA-registered name (dcat:compressFormat is an IANA IRI)
     if mime in (GZIP, "application/x-gzip") or mime not in RDF_BY_MIME:
         ext = stem.rsplit(".", 1)[-1]
         fmt = RDF_BY_EXT.get(ext)
@@ -240,6 +249,8 @@ def build_description(release: Release, settings: dict[str, Any], urls: URLs, fa
             media_type=mime, format_name=str(e.get("format") or (RDF_BY_MIME[mime].name if mime in RDF_BY_MIME else mime)),
             bytes=int(e["bytes"]), sha256=str(e["sha256"]), compression=compression,
             triples=e.get("triples"), quads=bool(e.get("quads", mime in ("application/n-quads", "application/trig"))),
+            latest=latest_name(str(e["file"]), release.version),
+            latest_url=urls.url("dumps/latest/" + latest_name(str(e["file"]), release.version)),
         ))
     wanted = set(stats.get("countries") or [])
     countries = tuple(
@@ -286,5 +297,6 @@ def build_description(release: Release, settings: dict[str, Any], urls: URLs, fa
         ontology=urls.ontology_iri(),
         stats=stats,
         history=history,
+        dumps_url=urls.url("dumps/"),
     )
 

@@ -1,5 +1,6 @@
 """Thin handlers: /dataset, /dataset.html, /catalog, /.well-known/void,
-/sitemap.xml, /robots.txt and /dumps/<file>.  The work is in
+/sitemap.xml, /robots.txt, /dumps/ (page), /dumps/<file> and
+/dumps/latest/<name>.  The work is in
 :mod:`sistercities.describe` and :mod:`sistercities.catalog`."""
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ def robots() -> Response:
     return Response(sm.robots(urls(absolute=True).url("sitemap.xml")), mimetype="text/plain")
 
 
-def dump(file: str) -> Response:
+def dump(file: str) -> BaseResponse:
+    if file == "latest" or file.startswith("latest/"):  # /dumps/latest/<name> with an empty or nested name
+        return dump_latest(file[len("latest/"):])
     if "/" in file or "\\" in file or "\0" in file or file.startswith(".") or ".." in file:
         return error(400, f"Bad dump name {file!r}: a dump is a plain file name as listed in /catalog.")
     s = site()
@@ -165,12 +168,59 @@ def dump(file: str) -> Response:
     entry = d.dump(file)
     path = s.release.dumps_dir / file
     if entry is None or not path.is_file():
-        return error(404, f"No dump named {file!r} in release {d.version}; the catalogue at /catalog lists them.")
+        return error(404, f"No dump named {file!r} in release {d.version}; the catalogue at /catalog "
+                          f"and the page {urls().url('dumps/')} list them.")
+    # The file is served as what it is: a .gz dump is Content-Type application/gzip (= dcat:compressFormat;
+    # dcat:mediaType names the type of its content) with NO Content-Encoding, so clients that honour
+    # Content-Encoding neither un-gzip it under a .gz name nor hand a parser gzip bytes labelled as RDF.
+    # Content-Length is the file's size = dcat:byteSize; ETag its SHA-256 = spdx:checksum.
+    compressed = entry.compression is not None
     resp = send_file(path, mimetype=entry.served_type, conditional=True, etag=entry.sha256,
-                     max_age=s.settings["CACHE_MAX_AGE"], download_name=file)
-    # Content-Type = dcat:mediaType; a compressed dump says so in Content-Encoding
-    # (= dcat:compressFormat). Content-Length is the file's size = dcat:byteSize.
+                     max_age=s.settings["CACHE_MAX_AGE"], download_name=file, as_attachment=compressed)
     resp.headers["Content-Type"] = entry.served_type
-    if entry.content_encoding:
-        resp.headers["Content-Encoding"] = entry.content_encoding
+    resp.headers.pop("Content-Encoding", None)
+    if not compressed:
+        resp.headers.pop("Content-Disposition", None)
+    return resp
+
+
+def _latest_names(d: Description) -> str:
+    return ", ".join(urls().url("dumps/latest/" + x.latest) for x in d.dumps) or "(none: this build has no dumps)"
+
+
+def dump_latest(name: str) -> BaseResponse:
+    """``/dumps/latest/<name>``: a stable URL, 302 to the current release's versioned file."""
+    d = _description()
+    if d is None:
+        return _no_build()
+    entry = d.latest_dump(name) if name else None
+    if entry is None:
+        return error(404, f"No latest dump named {name!r}. The latest dumps are: {_latest_names(d)}.",
+                     {"Cache-Control": "no-cache"})
+    resp = redirect(urls().url("dumps/" + entry.file), 302)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+def _human(n: int) -> str:
+    """``1536`` -> ``1.5 KiB``; below 1 KiB the bytes."""
+    if n < 1024:
+        return f"{n:,} bytes"
+    size, unit = n / 1024, "KiB"
+    for bigger in ("MiB", "GiB", "TiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    return f"{size:.1f} {unit}"
+
+
+def dumps_page() -> Response:
+    """``/dumps/``: every dump of the served release, its stable latest URL and how to load it."""
+    d = _description()
+    if d is None:
+        return _no_build()
+    html = render_template("dumps.html", d=d, human=_human, root=urls().root, version=d.version)
+    resp = Response(html, mimetype="text/html")
+    resp.headers["Cache-Control"] = f"public, max-age={site().settings['CACHE_MAX_AGE']}"
+    resp.headers["Link"] = f'<{d.catalog_url}>; rel="alternate"; type="text/turtle"'
     return resp
