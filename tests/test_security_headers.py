@@ -36,6 +36,9 @@ ROUTES = [
     ("/ontology", HTML_ACCEPT, 303, None),
     ("/dataset.html", {}, 200, True),
     ("/catalog", {"Accept": "text/turtle"}, 200, False),
+    ("/dumps/", {}, 200, True),
+    ("/dumps/latest/sistercities.nt.gz", {}, 302, None),
+    ("/dumps/latest/nope", HTML_ACCEPT, 404, True),
     ("/static/site.css", {}, 200, False),
     ("/static/sparql/sparql.js", {}, 200, False),
     ("/no/such/route", HTML_ACCEPT, 404, True),
@@ -194,7 +197,7 @@ def test_real_browser_reports_no_csp_violation(live_server: str) -> None:
             console: list[str] = []
             page.on("console", lambda m: console.append(m.text))
             for path in ("/", "/doc/id/city/khabarovsk.html", "/dataset.html", "/search?q=khabarovsk",
-                         "/doc/ontology.html", "/no/such/page"):
+                         "/doc/ontology.html", "/dumps/", "/no/such/page"):
                 page.goto(live_server + path)
                 # site.css is applied (not blocked): its body rule sets the font and a 62rem max width
                 assert "system-ui" in page.evaluate("getComputedStyle(document.body).fontFamily"), path
