@@ -26,10 +26,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from sistercities import __version__, dumps, stats
+from sistercities.evidence import default_sources_dir
 from sistercities.rdfio import Input, input_hash, inputs, load
 from sistercities.release import CURRENT, MANIFEST, RELEASES, NoBuildError, Release, current
 from sistercities.report import Report
-from sistercities.validate import Timer, check_layout, validate_store
+from sistercities.validate import Timer, check_layout, expand_evidence, validate_store
 
 __all__ = ["BuildError", "Input", "build", "inputs"]
 
@@ -126,6 +127,7 @@ def build(
     force: bool = False,
     keep: int = 3,
     log: Log = _nolog,
+    sources_dir: Path | None = None,
 ) -> Path:
     """Build ``project`` into ``build_dir``; return the path of the (new or unchanged) current release.
 
@@ -139,7 +141,9 @@ def build(
     if layout:
         raise BuildError(layout[0].message, Report(issues=layout))
     t0 = time.perf_counter()
-    digest = input_hash(files, base)
+    sources_dir = Path(sources_dir) if sources_dir else default_sources_dir(project)
+    texts = sorted(sources_dir.glob("*.txt")) if sources_dir.is_dir() else []
+    digest = input_hash(files, base, extra=texts)
     with _locked(build_dir):
         _clean_stale(build_dir)
         cur = _current_or_none(build_dir)
@@ -158,7 +162,7 @@ def build(
         tmp.mkdir(parents=True)
         try:
             manifest = _build_into(tmp, project, files, base, version, digest, now, modified,
-                                   validate=validate, shacl=shacl, log=log)
+                                   validate=validate, shacl=shacl, log=log, sources_dir=sources_dir)
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             old = None
             if final.exists():  # --force on the same day: move the old one aside first
@@ -180,7 +184,7 @@ def build(
 
 def _build_into(
     tmp: Path, project: Path, files: list[Input], base: str, version: str, digest: str, now: dt.datetime, modified: str,
-    *, validate: bool, shacl: bool, log: Log,
+    *, validate: bool, shacl: bool, log: Log, sources_dir: Path | None = None,
 ) -> dict[str, Any]:
     report = Report(files=len(files))
     store = ox.Store(str(tmp / "store"))
@@ -189,10 +193,14 @@ def _build_into(
         with Timer(report, "load", log):
             report.extend(load(store, files, base, bulk=True))
             report.checks.append("syntax")
+        if report.ok:
+            with Timer(report, "evidence", log):
+                report.extend(expand_evidence(store, files, base))
         report.triples = len(store)
         if report.ok and validate:
             log("validating" + ("" if shacl else " (SHACL skipped)"))
-            validate_store(store, project, files, base, shacl_check=shacl, report=report, log=log)
+            validate_store(store, project, files, base, shacl_check=shacl, report=report, log=log,
+                           sources_dir=sources_dir)
         if not report.ok:
             raise BuildError(f"invalid input: {report.summary()}", report)
         log("statistics")

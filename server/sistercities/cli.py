@@ -78,7 +78,8 @@ def validate(ctx: click.Context, project: Path, build_dir: Path | None, skip_sha
     from sistercities.validate import validate_project
 
     cfg = _settings(ctx, BUILD_DIR=str(build_dir) if build_dir else None)
-    report = validate_project(project, cfg["BASE_IRI"], shacl_check=not skip_shacl)
+    report = validate_project(project, cfg["BASE_IRI"], shacl_check=not skip_shacl,
+                              sources_dir=Path(cfg["SOURCES_DIR"]) if cfg["SOURCES_DIR"] else None)
     click.echo(report.to_json() if fmt == "json" else report.format(_root(project)))
     if not report.ok:
         ctx.exit(1)
@@ -104,7 +105,8 @@ def build(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl:
     cfg = _settings(ctx, BUILD_DIR=str(build_dir) if build_dir else None)
     try:
         rel = do_build(project, Path(cfg["BUILD_DIR"]), cfg["BASE_IRI"], validate=not no_validate,
-                       shacl=not skip_shacl, force=force, keep=keep, log=_err)
+                       shacl=not skip_shacl, force=force, keep=keep, log=_err,
+                       sources_dir=Path(cfg["SOURCES_DIR"]) if cfg["SOURCES_DIR"] else None)
     except BuildError as e:
         if e.report is not None and e.report.issues:
             _err(e.report.format(_root(project)))

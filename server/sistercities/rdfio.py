@@ -45,12 +45,12 @@ def inputs(project: Path, base: str) -> list[Input]:
     return found
 
 
-def input_hash(files: Iterable[Input], base: str) -> str:
-    """sha256 over file paths + contents + BASE_IRI + software version."""
+def input_hash(files: Iterable[Input], base: str, extra: Iterable[Path] = ()) -> str:
+    """sha256 over file paths + contents + BASE_IRI + software version (+ ``extra`` files: the source texts)."""
     h = hashlib.sha256(f"sistercities {__version__}\0{base}\0".encode())
-    for f in files:
-        h.update(f.rel.encode() + b"\0")
-        with open(f.path, "rb") as fh:
+    for rel, path in [*((f.rel, f.path) for f in files), *((f"sources/{p.name}", p) for p in extra)]:
+        h.update(rel.encode() + b"\0")
+        with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
         h.update(b"\0")

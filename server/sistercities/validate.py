@@ -12,6 +12,7 @@ and ``?message``; each row is a warning.  Never imports Flask.
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -22,6 +23,7 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from sistercities import terms
+from sistercities.evidence import check_quotations, default_sources_dir, expand
 from sistercities.rdfio import DATA, ONTOLOGY, SHAPES, Input, Locator, compact, inputs, load, term_str
 from sistercities.report import ERROR, INFO, WARNING, Issue, Report
 from sistercities.serialize import to_rdflib_term
@@ -207,17 +209,67 @@ def quality(store: ox.Store, project: Path, base: str, index: FileIndex) -> list
 # --- the whole thing -----------------------------------------------------------------
 
 
+GraphPlace = Callable[[Issue, ox.NamedNode | ox.BlankNode, str], Issue]
+
+
+def _graph_placer(files: list[Input], base: str) -> GraphPlace:
+    """``place(issue, node, graph)``: the line of ``node`` as a subject in the data file of ``graph``."""
+    locator = Locator(base)
+    by_graph = {f.graph: f for f in files if f.kind == DATA}
+
+    def place(issue: Issue, node: ox.NamedNode | ox.BlankNode, graph: str) -> Issue:
+        f = by_graph.get(graph)
+        if f is not None:
+            issue.file = f.rel
+            issue.line = locator.line_of(f.path, node.value, subject=True) if isinstance(node, ox.NamedNode) else None
+        return issue
+
+    return place
+
+
+def expand_evidence(store: ox.Store, files: list[Input], base: str) -> list[Issue]:
+    """Replace the ``tw:evidence`` shorthand of the data files (see :mod:`sistercities.evidence`)."""
+    return expand(store, sorted({f.graph for f in files if f.kind == DATA}), base, _graph_placer(files, base))
+
+
+def _quotation_line(project: Path, issue: Issue, text: str) -> Issue:
+    """Point an evidence issue at the line where its quotation is written."""
+    if issue.file and text:
+        needle = text.split("…")[0].strip()[:40]
+        try:
+            for n, line in enumerate((project / issue.file).read_text(encoding="utf-8").splitlines(), 1):
+                if needle and needle in line:
+                    issue.line = n
+                    break
+        except (OSError, UnicodeDecodeError):
+            pass
+    return issue
+
+
+def quotations(store: ox.Store, project: Path, files: list[Input], base: str, sources_dir: Path | None) -> list[Issue]:
+    found = check_quotations(store, base, sources_dir, _graph_placer(files, base))
+    for i in found:
+        m = re.search(r"“(.*)” is not in", i.message)
+        if m:
+            _quotation_line(project, i, m.group(1))
+    return found
+
+
 def validate_store(
     store: ox.Store, project: Path, files: list[Input], base: str, *,
     shacl_check: bool = True, report: Report | None = None, log: Log = _nolog,
+    sources_dir: Path | None = None,
 ) -> Report:
-    """Terms, SHACL and quality checks on a store already loaded with ``files``."""
+    """Terms, quotations, SHACL and quality checks on a store loaded with ``files`` (evidence expanded)."""
     report = report or Report(files=len(files))
     locator = Locator(base)
     index = FileIndex(store, files, base, locator)
     with Timer(report, "terms", log):
         report.extend(terms.check(store, files, base, locator))
         report.checks.append("terms")
+    with Timer(report, "quotations", log):
+        report.extend(quotations(store, project, files, base, sources_dir or default_sources_dir(project)))
+        report.checks.append("quotations")
     if shacl_check:
         with Timer(report, "shacl", log):
             report.extend(shacl(store, files, base, index))
@@ -237,7 +289,8 @@ def check_layout(project: Path, files: list[Input]) -> list[Issue]:
     return issues
 
 
-def validate_project(project: Path, base: str, *, shacl_check: bool = True, log: Log = _nolog) -> Report:
+def validate_project(project: Path, base: str, *, shacl_check: bool = True, log: Log = _nolog,
+                     sources_dir: Path | None = None) -> Report:
     """Parse every input into an in-memory store and run every check."""
     project = Path(project).resolve()
     files = inputs(project, base) if project.is_dir() else []
@@ -252,4 +305,8 @@ def validate_project(project: Path, base: str, *, shacl_check: bool = True, log:
     report.triples = len(store)
     if not report.ok:
         return report  # later checks on a partial graph would only add noise
-    return validate_store(store, project, files, base, shacl_check=shacl_check, report=report, log=log)
+    report.extend(expand_evidence(store, files, base))
+    if not report.ok:
+        return report
+    return validate_store(store, project, files, base, shacl_check=shacl_check, report=report, log=log,
+                          sources_dir=sources_dir)
