@@ -54,6 +54,35 @@ class Case(NamedTuple):
 
 # fmt: off
 CASES: list[Case] = [
+    # --- evidence per statement (issue 14) --------------------------------------------
+    Case("evidence-missing", "SourcedStatementShape",
+         '<id/source/s/p1> a tw:Paragraph . '
+         '<id/event/x> a tw:Event ; rdfs:label "X"@en ; tw:date "2005"^^xsd:gYear ; prov:wasDerivedFrom <id/source/s/p1> .',
+         "This statement has no evidence", V),
+    *[Case(f"evidence-no-{what}", "EvidenceShape", '<id/evidence/x> a tw:Evidence .', msg, V) for what, msg in (
+        ("subject", "Evidence names exactly one statement subject"),
+        ("predicate", "Evidence names exactly one property"),
+        ("object", "Evidence names exactly one value"),
+        ("paragraph", "Evidence cites exactly one paragraph"),
+        ("quotation", "Evidence has exactly one quotation"))],
+    Case("evidence-quotation-too-long", "EvidenceShape",
+         f'<id/evidence/x> a tw:Evidence ; tw:quotation "{"x" * 401}"@en .',
+         "Evidence has exactly one quotation", V),
+    Case("evidence-for-unmade-statement", "EvidenceShape",
+         '<id/evidence/x> a tw:Evidence ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> <id/city/a> ; '
+         '<http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> tw:partner ; '
+         '<http://www.w3.org/1999/02/22-rdf-syntax-ns#object> <id/city/b> .',
+         "Evidence for a statement the data does not make", V),
+    # --- roles at the time ---------------------------------------------------------------
+    *[Case(f"membership-no-{what}", "MembershipShape", '<id/role/x> a org:Membership ; rdfs:label "X"@en .', msg, V)
+      for what, msg in (
+        ("member", "A role at the time names exactly one person"),
+        ("role", "A role at the time has exactly one office"),
+        ("provenance", "A role at the time cites the paragraph"),
+        ("whose", "A role at the time says whose office it is"))],
+    Case("capacity-not-a-membership", "CapacityShape",
+         '<id/person/p> a foaf:Person ; rdfs:label "P"@en . <id/event/x> tw:capacity <id/person/p> .',
+         "tw:capacity points to an org:Membership", V),
     # --- labels, notes, IRIs ---------------------------------------------------------
     Case("label-plain-string", "LabelShape",
          '<id/person/x> a foaf:Person ; rdfs:label "X" .',

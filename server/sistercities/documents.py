@@ -54,13 +54,15 @@ FOAF_DOCUMENT = ox.NamedNode("http://xmlns.com/foaf/0.1/Document")
 FOAF_TOPIC = ox.NamedNode("http://xmlns.com/foaf/0.1/primaryTopic")
 VOID_IN_DATASET = ox.NamedNode("http://rdfs.org/ns/void#inDataset")
 PROV_DERIVED = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
+RDF_SUBJECT = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject")
+DCT_REPLACED_BY = ox.NamedNode("http://purl.org/dc/terms/isReplacedBy")
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 LABEL_PREDICATES = (RDFS_LABEL, SKOS_PREF, SKOS_ALT)
 #: Classes (with their subclasses) whose instances are described in full when they point at a resource.
-EMBEDDED_CLASSES = ("CityRelationship", "Agreement")
+EMBEDDED_CLASSES = ("CityRelationship", "Agreement", "Evidence")
 #: Formats of each kind of document (HTML is handled by the web tier).
 RESOURCE_FORMATS = tuple(f.ext for f in RDF_FORMATS)
 GRAPH_FORMATS = RESOURCE_FORMATS
@@ -151,6 +153,17 @@ class Documents:
             self._embedded = frozenset(found)
         return self._embedded
 
+    def replaced_by(self, iri: str) -> str | None:
+        """The IRI that replaces ``iri`` (a renamed thing: ``dct:isReplacedBy`` and no type), else None."""
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            return None
+        new = _first(self.store.quads(node, DCT_REPLACED_BY))
+        if new is None or not isinstance(new.object, ox.NamedNode) or _first(self.store.quads(node, RDF_TYPE)):
+            return None
+        return new.object.value
+
     def describe(self, iri: str, *, doc: str, page: int = 1) -> Described:
         """The quads of the document ``doc`` (document IRI, without page) about ``iri``."""
         node = ox.NamedNode(iri)
@@ -165,6 +178,7 @@ class Documents:
                     fact_graphs.add(q.graph_name.value)
 
         self._cbd(node, add)
+        self._evidence(node, add)
         header = self._header_for(iri)
         if header is not None:
             for q in self.store.quads(ox.NamedNode(header)):
@@ -185,6 +199,7 @@ class Documents:
             elif any(isinstance(q.object, ox.NamedNode) and q.object.value in embedded
                      for q in self.store.quads(subject, RDF_TYPE)):
                 self._cbd(subject, add)
+                self._evidence(subject, add)
 
         self._add_labels(node, list(out.values()), add)
         meta = self._metadata(iri, doc, pg, sorted(fact_graphs))
@@ -208,6 +223,12 @@ class Documents:
                 if isinstance(o, ox.BlankNode) and o not in seen and depth < MAX_BNODE_DEPTH:
                     seen.add(o)
                     todo.append((o, depth + 1))
+
+    def _evidence(self, node: Node, add: Any) -> None:
+        """The tw:Evidence of ``node``'s statements (rdf:subject ``node``), each in full."""
+        for q in self.store.quads(None, RDF_SUBJECT, node):
+            if isinstance(q.subject, ox.NamedNode | ox.BlankNode):
+                self._cbd(q.subject, add)
 
     def _chain_up(self, bnode: ox.BlankNode, add: Any) -> None:
         """The triples leading from a named node down to ``bnode`` (e.g. a shape's property)."""

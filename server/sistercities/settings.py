@@ -32,7 +32,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("BASE_IRI", DEFAULT_BASE, "Base of every IRI in the data; request paths are mapped onto it."),
     Setting("BUILD_DIR", "build", "Folder holding the built releases; the server reads `BUILD_DIR/current`."),
-    Setting("SOURCES_DIR", "", "Folder of the source texts that `validate`/`build` check quotations against; empty = `../shared/sources` beside the project."),
+    Setting("SOURCES_DIR", "", "Folder of the source texts that quotations are checked against; empty = `../shared/sources`."),
     Setting("HOST", "127.0.0.1", "Address gunicorn binds to."),
     Setting("PORT", 8080, "Port gunicorn binds to.", int),
     Setting("WORKERS", 4, "Number of gunicorn worker processes.", int),

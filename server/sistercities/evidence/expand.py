@@ -89,8 +89,11 @@ def expand(store: ox.Store, graphs: Iterable[str], base: str, place: Place = _no
         for link in links:
             s, e = link.subject, link.object
             drop.append(link)
-            if not isinstance(e, ox.BlankNode | ox.NamedNode) or not isinstance(s, ox.NamedNode | ox.BlankNode):
-                problem(s, f"tw:evidence must point to a node [ tw:supports …; prov:wasQuotedFrom …; tw:quotation … ], not {term_str(e, base)}")
+            if not isinstance(s, ox.NamedNode | ox.BlankNode):
+                continue
+            if not isinstance(e, ox.BlankNode | ox.NamedNode):
+                problem(s, "tw:evidence must point to a node [ tw:supports …; prov:wasQuotedFrom …; tw:quotation … ], "
+                           f"not {term_str(e, base)}")
                 continue
             own = list(store.quads_for_pattern(e, None, None, gn))
             drop.extend(own)
@@ -117,7 +120,7 @@ def expand(store: ox.Store, graphs: Iterable[str], base: str, place: Place = _no
                 continue
             para, quote = paras[0], quotes[0]
             assert isinstance(para, ox.NamedNode) and isinstance(quote, ox.Literal)
-            stated: list[tuple[ox.NamedNode, object]] = []
+            stated: list[tuple[ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]] = []
             for p in props:
                 if not isinstance(p, ox.NamedNode):
                     problem(s, f"tw:supports must name a property, not {term_str(p, base)}")

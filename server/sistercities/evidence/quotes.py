@@ -85,7 +85,8 @@ def check_quotations(store: ox.Store, base: str, sources_dir: Path | None, place
     t_class, t_quote = ox.NamedNode(tw + "Evidence"), ox.NamedNode(tw + "quotation")
     t_file, t_num = ox.NamedNode(tw + "sourceFile"), ox.NamedNode(tw + "paragraphNumber")
     issues: list[Issue] = []
-    evidence = sorted({q.subject.value for q in store.quads_for_pattern(None, RDF_TYPE, t_class, None)})
+    evidence = sorted({q.subject.value for q in store.quads_for_pattern(None, RDF_TYPE, t_class, None)
+                       if isinstance(q.subject, ox.NamedNode)})
     if not evidence:
         return issues
     if sources_dir is None or not sources_dir.is_dir():

@@ -22,7 +22,7 @@ from sistercities.html.jsonld import resource_jsonld, script_json
 from sistercities.html.ontology_docs import ontology_page_url, ontology_view, shapes_view
 from sistercities.html.render import alternates, render
 from sistercities.html.search import search_view
-from sistercities.html.source import source_sections
+from sistercities.html.source import paragraph_sections, source_sections
 from sistercities.html.viewmodels import build_page
 from sistercities.release import Release
 from sistercities.store import Store
@@ -61,6 +61,8 @@ def render_resource(store: Store, iri: str, *, urls: URLs, langs: Sequence[str] 
         city_sections(store, facts, page, urls, langs)
     elif page.kind == "source":
         source_sections(store, facts, page, urls, langs)
+    elif page.kind == "paragraph":
+        paragraph_sections(store, facts, page, urls, langs)
     elif page.kind == "term":
         page.extra["doc_url"] = ontology_page_url(iri, urls)
     data = resource_jsonld(facts, page, urls, langs)

@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 from sistercities.html.facts import WGS, Facts, describe_more, node
-from sistercities.html.values import SourceRef, Value, date_key, date_of, link, sources, values
+from sistercities.html.values import (
+    PROV_QUOTED,
+    RDF_SUBJECT,
+    Quote,
+    SourceRef,
+    Value,
+    date_key,
+    date_of,
+    evidence_for,
+    link,
+    sources,
+    values,
+)
 from sistercities.html.viewmodels import OWL, RDFS, Page, Related, kind_label, kind_of, names
 from sistercities.store import Store
 from sistercities.uris import URLs
@@ -21,6 +35,7 @@ class Sister:
     status: list[Value] = field(default_factory=list)
     based_on: list[Value] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
+    quotes: tuple[Quote, ...] = ()  # the words that state the partner and the start
     lat: float | None = None
     long: float | None = None
     twinning: bool = True  # False for other city relationships
@@ -48,6 +63,26 @@ def visits_out(store: Store, facts: Facts) -> list[str]:
     return sorted(found)
 
 
+def record_evidence(store: Store, facts: Facts, records: set[str]) -> None:
+    """Fetch the evidence of ``records`` (their tw:Evidence nodes, in full) and the paragraphs it cites."""
+    if not records:
+        return
+    vals = " ".join(str(node(r)) for r in sorted(records) if node(r) is not None)
+    rows = store.select(f"SELECT ?ev WHERE {{ VALUES ?rec {{ {vals} }} ?ev <{RDF_SUBJECT}> ?rec }}")
+    found = {r["ev"].value for r in rows}
+    describe_more(store, facts, found - facts.described, full=True)
+    paras = {p for ev in found for p in facts.iris(ev, PROV_QUOTED)}
+    describe_more(store, facts, paras - facts.described)
+
+
+def _record_quotes(facts: Facts, rec: str, other: str, urls: URLs, langs: Sequence[str]) -> tuple[Quote, ...]:
+    tw = facts.tw
+    found = list(evidence_for(facts, rec, tw + "partner", ox.NamedNode(other), urls, langs))
+    for o in facts.objects(rec, tw + "startDate"):
+        found += [q for q in evidence_for(facts, rec, tw + "startDate", o, urls, langs) if q not in found]
+    return tuple(found)
+
+
 def sisters(facts: Facts, urls: URLs, langs: Sequence[str]) -> list[Sister]:
     s, tw = facts.focus, facts.tw
     out: list[Sister] = []
@@ -63,6 +98,7 @@ def sisters(facts: Facts, urls: URLs, langs: Sequence[str]) -> list[Sister]:
                 status=values(facts, rec, tw + "status", urls, langs),
                 based_on=values(facts, rec, tw + "basedOn", urls, langs),
                 sources=sources(facts, rec, urls, langs),
+                quotes=_record_quotes(facts, rec, other, urls, langs),
                 lat=xy[0] if xy else None, long=xy[1] if xy else None,
                 twinning=facts.is_a(rec, "Twinning"),
             ))
@@ -93,6 +129,7 @@ def city_sections(store: Store, facts: Facts, page: Page, urls: URLs, langs: Seq
     """Fill ``page.extra`` with what a city page shows beyond the common parts."""
     s, tw = facts.focus, facts.tw
     out_events = visits_out(store, facts)
+    record_evidence(store, facts, set(facts.subjects(tw + "partner", s)))
     page.extra["names"] = names(facts, s, langs)
     xy = coords(facts, s)
     page.extra["coords"] = xy

@@ -92,8 +92,24 @@ def local_name(iri: str) -> str:
     return unquote(tail) or iri
 
 
+#: Names of external terms the data uses, where their local name reads badly.
+KNOWN_NAMES: dict[str, str] = {
+    "http://www.w3.org/ns/prov#wasDerivedFrom": "derived from",
+    "http://www.w3.org/ns/prov#wasQuotedFrom": "quoted from",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject": "statement about",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate": "property",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#object": "value",
+    "http://purl.org/dc/terms/isReplacedBy": "replaced by",
+    "http://purl.org/dc/terms/isPartOf": "part of",
+}
+
+
 def humanise(iri: str) -> str:
-    """A readable fallback name for an IRI without a label: ``khabarovsk-niigata`` -> ``khabarovsk niigata``."""
+    """A readable fallback name for an IRI without a label: ``khabarovsk-niigata`` -> ``khabarovsk niigata``,
+    ``wasDerivedFrom`` -> ``was derived from`` (well-known terms by :data:`KNOWN_NAMES`)."""
+    if iri in KNOWN_NAMES:
+        return KNOWN_NAMES[iri]
     name = local_name(iri)
-    name = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)  # camelCase
+    name = re.sub(r"(?<=[a-z])([A-Z])(?=[a-z])", lambda m: " " + m.group(1).lower(), name)  # camelCase
+    name = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
     return name.replace("-", " ").replace("_", " ")

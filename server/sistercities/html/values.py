@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
@@ -22,6 +22,17 @@ GEONAMES = ("https://sws.geonames.org/", "http://sws.geonames.org/")
 
 
 @dataclass(frozen=True)
+class Quote:
+    """The words of a source that support a statement (a ``tw:Evidence``)."""
+
+    text: str
+    lang: str
+    source: str  # the document's title
+    paragraph: int | None
+    href: str | None  # the paragraph on the document's page
+
+
+@dataclass(frozen=True)
 class Value:
     """One printable value: a link (``href``) or a literal; ``lang`` marks its language."""
 
@@ -31,6 +42,7 @@ class Value:
     iri: str | None = None
     note: str = ""  # datatype or type, shown small
     external: bool = False
+    quotes: tuple[Quote, ...] = ()  # the evidence for this value of this property
 
 
 @dataclass
@@ -149,8 +161,46 @@ def sources(facts: Facts, s: str, urls: URLs, langs: Sequence[str]) -> list[Sour
     return sorted(by_doc.values(), key=lambda r: r.title)
 
 
+RDF_SUBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"
+RDF_PREDICATE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate"
+RDF_OBJECT = "http://www.w3.org/1999/02/22-rdf-syntax-ns#object"
+PROV_QUOTED = "http://www.w3.org/ns/prov#wasQuotedFrom"
+
+
+def quote_of(facts: Facts, ev: str, urls: URLs, langs: Sequence[str]) -> Quote | None:
+    """The quotation of the evidence node ``ev`` with the paragraph it is quoted from."""
+    q = facts.literal(ev, facts.tw + "quotation")
+    if q is None:
+        return None
+    paras = facts.iris(ev, PROV_QUOTED)
+    para = paras[0] if paras else None
+    docs = facts.iris(para, DCT_ISPARTOF) if para else []
+    doc = docs[0] if docs else None
+    n_lit = facts.literal(para, facts.tw + "paragraphNumber") if para else None
+    n = int(n_lit.value) if n_lit is not None and n_lit.value.isdigit() else None
+    title = facts.label(doc, langs).text if doc else (facts.label(para, langs).text if para else "")
+    href = urls.link(doc) + (f"#p{n}" if n is not None else "") if doc else (urls.link(para) if para else None)
+    return Quote(q.value, q.language or "", title, n, href)
+
+
+def evidence_for(facts: Facts, s: str, p: str, o: Term, urls: URLs, langs: Sequence[str]) -> tuple[Quote, ...]:
+    """The quotations supporting the statement ``s p o`` among the fetched facts."""
+    found = []
+    for ev in facts.subjects(RDF_SUBJECT, s):
+        if facts.iris(ev, RDF_PREDICATE) == [p] and o in facts.objects(ev, RDF_OBJECT):
+            q = quote_of(facts, ev, urls, langs)
+            if q is not None and q not in found:
+                found.append(q)
+    return tuple(sorted(found, key=lambda q: (q.source, q.paragraph or 0, q.text)))
+
+
+def with_evidence(v: Value, facts: Facts, s: str, p: str, o: Term, urls: URLs, langs: Sequence[str]) -> Value:
+    quotes = evidence_for(facts, s, p, o, urls, langs)
+    return replace(v, quotes=quotes) if quotes else v
+
+
 def values(facts: Facts, s: str, p: str, urls: URLs, langs: Sequence[str]) -> list[Value]:
-    return [value(o, facts, urls, langs) for o in facts.objects(s, p)]
+    return [with_evidence(value(o, facts, urls, langs), facts, s, p, o, urls, langs) for o in facts.objects(s, p)]
 
 
 def link(facts: Facts, iri: str, urls: URLs, langs: Sequence[str]) -> Value:

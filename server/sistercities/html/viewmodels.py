@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from sistercities.html.facts import PROV_DERIVED, RDF_TYPE, Facts
 from sistercities.html.labels import ALT_LABEL_PROPS, LABEL_PROPS, Label
-from sistercities.html.values import Row, SourceRef, Value, date_key, date_of, link, sources, value, values
+from sistercities.html.values import Row, SourceRef, Value, date_key, date_of, link, sources, value, values, with_evidence
 from sistercities.uris import URLs
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -43,6 +43,8 @@ KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("organisation", ORG_CLASSES),
     ("source", ("SourceDocument",)),
     ("paragraph", ("Paragraph",)),
+    ("evidence", ("Evidence",)),
+    ("role", (ORG + "Membership",)),
     ("programme", ("Programme",)),
     ("statistic", ("Statistic",)),
     ("participation", ("Participation",)),
@@ -128,7 +130,16 @@ def kind_of(facts: Facts, iri: str) -> str:
 
 
 def kind_label(kind: str) -> str:
-    return {"twinning": "city relationship", "term": "ontology term", "generic": "resource"}.get(kind, kind)
+    return {"twinning": "city relationship", "term": "ontology term", "generic": "resource",
+            "role": "role at the time"}.get(kind, kind)
+
+
+def kind_text(facts: Facts, iri: str) -> str:
+    """What to call ``iri`` in a list: a twinning is a twinning, not just a city relationship."""
+    kind = kind_of(facts, iri)
+    if kind == "twinning" and facts.is_a(iri, "Twinning"):
+        return "twinning"
+    return kind_label(kind)
 
 
 def _prop_value(facts: Facts, p: str, urls: URLs, langs: Sequence[str]) -> Value:
@@ -140,7 +151,8 @@ def property_rows(facts: Facts, s: str, urls: URLs, langs: Sequence[str], skip: 
     for p, objs in facts.out.get(s, {}).items():
         if p in skip:
             continue
-        vals = sorted((value(o, facts, urls, langs) for o in objs), key=lambda v: (v.lang, v.text))
+        vals = sorted((with_evidence(value(o, facts, urls, langs), facts, s, p, o, urls, langs) for o in objs),
+                      key=lambda v: (v.lang, v.text))
         rows.append(Row(_prop_value(facts, p, urls, langs), vals))
     rows.sort(key=lambda r: (r.prop.iri != RDF_TYPE, r.prop.text.lower()))
     return rows
@@ -163,7 +175,7 @@ def related(facts: Facts, urls: URLs, langs: Sequence[str], *, exclude: Sequence
             continue
         how = facts.label(p, langs).text
         for s in subs:
-            items.append(Related(link(facts, s, urls, langs), kind_label(kind_of(facts, s)), how,
+            items.append(Related(link(facts, s, urls, langs), kind_text(facts, s), how,
                                  date_of(facts, s), date_key(facts, s)))
     items.sort(key=lambda r: (r.sort or "~", r.thing.text.lower()))
     return items
@@ -191,7 +203,10 @@ def build_page(facts: Facts, urls: URLs, langs: Sequence[str]) -> Page:
     shown = (*LABEL_PROPS, *ALT_LABEL_PROPS, EDITORIAL_NOTE, PROV_DERIVED)
     page.properties = property_rows(facts, s, urls, langs, skip=() if kind == "generic" else shown)
     page.incoming = incoming_rows(facts, urls, langs)
-    page.related = related(facts, urls, langs, exclude=(RDF_TYPE,) if kind != "term" else ())
+    # evidence is shown next to the facts it supports, not as a link to the record
+    evidence_links = ("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject", "http://www.w3.org/1999/02/22-rdf-syntax-ns#object",
+                      "http://www.w3.org/ns/prov#wasQuotedFrom")
+    page.related = related(facts, urls, langs, exclude=((RDF_TYPE,) if kind != "term" else ()) + evidence_links)
     page.related_heading = RELATED_HEADING.get(kind, "Linked from")
     if kind == "event":
         status = facts.iris(s, facts.tw + "eventStatus")

@@ -143,7 +143,7 @@ def _alternates(iri: str | None, formats: tuple[str, ...], *, but: str | None = 
     return ", ".join(f'<{u.document(iri, e)}>; rel="alternate"; type="{_mime(e)}"' for e in formats if e != but)
 
 
-def _resolve(raw_path: str) -> tuple[Deref, str, str] | Response:
+def _resolve(raw_path: str, ext: str | None = None, *, doc: bool = False) -> tuple[Deref, str, str] | Response:
     d = deref()
     if d is None:
         return error(503, "No dataset is loaded: run `sistercities build` first.")
@@ -154,6 +154,16 @@ def _resolve(raw_path: str) -> tuple[Deref, str, str] | Response:
     kind = d.kind(iri)
     if kind is None:
         return error(404, f"Nothing is known about <{iri}>.", {"Vary": "Accept"})
+    if kind == "resource":
+        new = d.docs.replaced_by(iri)
+        if new is not None:  # a renamed thing: 301 to its new IRI (or the same kind of document of it)
+            u = urls(absolute=True)
+            location = (u.document(new, ext) if doc else u.link(new)) or new
+            resp = Response(f"Moved Permanently: <{iri}> is now <{new}>: {location}\n", status=301,
+                            mimetype="text/plain")
+            resp.headers["Location"] = location
+            resp.headers["Cache-Control"] = f"public, max-age={site().settings['CACHE_MAX_AGE']}"
+            return resp
     return d, iri, kind
 
 
@@ -199,7 +209,7 @@ def document(rest: str) -> Response:
     raw = _raw_path()
     raw = raw[len("/doc"):] if raw.startswith("/doc/") else "/" + rest
     stem, ext = split_extension(raw)
-    resolved = _resolve(stem)
+    resolved = _resolve(stem, ext, doc=True)
     if isinstance(resolved, Response):
         return resolved
     d, iri, kind = resolved
