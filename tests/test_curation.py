@@ -204,7 +204,7 @@ def test_musashino_is_not_a_twin() -> None:
     assert (None, TW.twinnedWith, musashino) not in g and (musashino, TW.twinnedWith, None) not in g
     for t in instances(TW.Twinning):
         assert musashino not in set(g.objects(t, TW.partner))
-    rel = ID["twinning/khabarovsk-musashino-relations"]
+    rel = ID["relationship/khabarovsk-musashino"]
     assert (rel, RDF.type, TW.CityRelationship) in g and (rel, RDF.type, TW.Twinning) not in g
     assert musashino in set(g.objects(rel, TW.partner))
     assert notes(rel)
@@ -376,7 +376,7 @@ def test_each_source_document_has_its_own_graph_file() -> None:
     "event/niigata-business-mission",                    # undated, destination implied
     "event/khabarovsk-niigata-twinning-40th-anniversary",  # "last year"
     "twinning/bucheon-khabarovsk",                       # no date
-    "twinning/khabarovsk-musashino-relations",           # "close relations", not a twinning
+    "relationship/khabarovsk-musashino",                 # "close relations", not a twinning
     "agreement/khabarovsk-save-the-children-2005",       # signatories not named
     "statistic/tourist-share-japanese-visitors-khabarovsk-2015",  # "two thirds"
     "person/suzuki",                                      # surname only
