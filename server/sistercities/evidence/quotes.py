@@ -100,6 +100,7 @@ def check_quotations(store: ox.Store, base: str, sources_dir: Path | None, place
             return o if isinstance(o, ox.NamedNode | ox.BlankNode | ox.Literal) else None
         return None
 
+    seen: set[tuple[str, str, str]] = set()  # one problem once, however many statements the words support
     for iri in evidence:
         ev = ox.NamedNode(iri)
         subj = one(ev, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#subject"))
@@ -107,6 +108,10 @@ def check_quotations(store: ox.Store, base: str, sources_dir: Path | None, place
         para, quote = one(ev, PROV_QUOTED), one(ev, t_quote)
         if not isinstance(para, ox.NamedNode) or not isinstance(quote, ox.Literal):
             continue  # the shapes report a missing paragraph or quotation
+        key = (para.value, quote.value, str(subj))
+        if key in seen:
+            continue
+        seen.add(key)
         pname = compact(para.value, base)
         graph = next((q.graph_name.value for q in store.quads_for_pattern(ev, t_quote, None, None)
                       if isinstance(q.graph_name, ox.NamedNode)), "")
