@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from sistercities import terms
+from sistercities import shacl_sparql, terms
 from sistercities.evidence import check_quotations, default_sources_dir, expand
 from sistercities.rdfio import DATA, ONTOLOGY, SHAPES, Input, Locator, compact, inputs, load, term_str
 from sistercities.report import ERROR, INFO, WARNING, Issue, Report
@@ -135,6 +135,7 @@ def _ox_node(t: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | None:
 
 
 def shacl(store: ox.Store, files: list[Input], base: str, index: FileIndex) -> list[Issue]:
+    """pySHACL for the core constraints; the SPARQL-based components in pyoxigraph (see shacl_sparql)."""
     import pyshacl
 
     data_graphs = sorted({f.graph for f in files if f.kind in (DATA, ONTOLOGY)})
@@ -143,8 +144,9 @@ def shacl(store: ox.Store, files: list[Input], base: str, index: FileIndex) -> l
         return []
     data = _to_rdflib(store, data_graphs)
     shapes = _to_rdflib(store, shape_graphs)
+    fast = shacl_sparql.checks(shapes)
     _conforms, results, _text = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        data, shacl_graph=shacl_sparql.split(shapes, fast), inference="none", advanced=True, allow_warnings=True,
     )
     issues: list[Issue] = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
@@ -163,6 +165,11 @@ def shacl(store: ox.Store, files: list[Input], base: str, index: FileIndex) -> l
             rule=_shape_name(shapes, shape, base),
         )
         issues.append(index.place(issue, _ox_node(focus) if focus is not None else None))
+    for res in shacl_sparql.run(store, shapes, data_graphs, fast):
+        issue = Issue(_SEVERITY.get(res.severity, ERROR), "shacl", res.message,
+                      focus=term_str(res.focus, base), path=compact(res.path.value, base) if res.path else None,
+                      rule=_shape_name(shapes, res.shape, base))
+        issues.append(index.place(issue, res.focus))
     return issues
 
 
