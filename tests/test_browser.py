@@ -131,6 +131,36 @@ def test_russian_reader_gets_russian_names(browser: Any, live_server: str, shots
         ctx.close()
 
 
+def test_evidence_opens_next_to_the_fact(browser: Any, live_server: str, shots: Path) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(live_server + "/id/twinning/khabarovsk-niigata")
+        box = page.locator("details.evidence").filter(has_text="23 rd of April 1965").first
+        assert not box.locator("blockquote").first.is_visible()  # closed until asked for
+        box.locator("summary").click()
+        assert box.locator("blockquote").first.is_visible()
+        assert "paragraph 1" in box.inner_text()
+        page.screenshot(path=str(shots / "browser-8-evidence.png"))
+    finally:
+        page.close()
+
+
+def test_query_page_shows_the_undeclared_term_warning_with_javascript(browser: Any, live_server: str,
+                                                                      shots: Path) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(live_server + "/sparql")
+        page.fill("textarea[name=query]", "PREFIX tw: <https://w3id.org/twinning/ontology/>\n"
+                                          "SELECT ?a ?b WHERE { ?a tw:twinedWith ?b }")
+        page.locator("form button[type=submit], form input[type=submit]").first.click()
+        warning = page.locator(".sparql-warning")
+        warning.wait_for(timeout=15000)
+        assert "twinnedWith" in warning.inner_text()
+        page.screenshot(path=str(shots / "browser-9-sparql-warning.png"))
+    finally:
+        page.close()
+
+
 def test_install_script_is_idempotent() -> None:
     if not Path(CHROMIUM).exists() and os.geteuid() != 0:
         pytest.skip("Chromium missing and not root")

@@ -33,6 +33,17 @@
     rows.slice(0, MAX_ROWS).forEach(function (b) { var r = el("tr"); vars.forEach(function (v) { r.appendChild(cell(b[v])); }); tbody.appendChild(r); });
     table.appendChild(tbody); wrap.appendChild(table); out.appendChild(wrap);
   }
+  // undeclared ontology terms (SPARQL-Warning header): shown above the results, the results unchanged
+  function warn(header) {
+    if (!header) return;
+    var box = el("div", null, "sparql-warning"), list = el("ul");
+    box.setAttribute("role", "note");
+    box.appendChild(el("strong", "Check the query's terms"));
+    box.appendChild(document.createTextNode(" (the results below are what the query as written finds):"));
+    header.split(/,\s*(?=undeclared term)/).forEach(function (w) { list.appendChild(el("li", w)); });
+    box.appendChild(list);
+    out.insertBefore(box, out.firstChild);
+  }
   form.addEventListener("submit", function (ev) {
     if (format.value !== "html") return; // other formats: let the browser show/download them
     ev.preventDefault();
@@ -49,6 +60,7 @@
         if (!resp.ok) { out.textContent = ""; var d = el("div", null, "sparql-error"); d.appendChild(el("strong", "Error " + resp.status)); d.appendChild(el("pre", text)); out.appendChild(d); return; }
         if (type.indexOf("json") >= 0) render(JSON.parse(text));
         else { out.textContent = ""; out.appendChild(el("pre", text)); }
+        warn(resp.headers.get("SPARQL-Warning"));
       });
     }).catch(function (e) { status.textContent = "failed: " + e; });
   });
