@@ -13,6 +13,7 @@ writes a project folder the build reads (``sistercities build --project DIR``):
                               exchange programmes, statistics (one named graph per source document);
 * ``data/news-<c>.ttl``       per country: visits, delegations, their heads and members,
                               memoranda of understanding, other city relationships;
+* ``sources/synthetic/*.txt``  the source texts the quotations are drawn from (``SOURCES_DIR``);
 * ``generated.json``          what was generated (sizes, the hub city, a typical city...).
 
 Partner counts follow a power law (Chung-Lu weights ~ rank^-0.77): a few hub cities have
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import sys
 import time
@@ -42,7 +44,7 @@ from bench.names import CITY_SUFFIX, COUNTRIES, FAMILY, GIVEN, NON_LATIN, SCRIPT
 REPO = Path(__file__).resolve().parent.parent
 
 #: Bump when the output changes for the same (triples, seed): part of the cache key.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: evidence (tw:evidence shorthand) for every sourced statement
 
 PREFIXES = """\
 @prefix tw:     <ontology/> .
@@ -86,7 +88,7 @@ BOUNDS_SHARE = 0.05
 WEIGHT_EXPONENT = 0.77
 WEIGHT_OFFSET = 4
 #: Triples per twinning, measured: the first guess of the scale for a target size.
-TRIPLES_PER_TWINNING = 46.0
+TRIPLES_PER_TWINNING = 175.0  # with the evidence of every sourced statement (46 without)
 
 
 def lit(text: str, lang: str | None = "en") -> str:
@@ -99,12 +101,29 @@ def typed(value: str, dtype: str) -> str:
     return f'"{value}"^^xsd:{dtype}'
 
 
+#: Statements that need no evidence (types, labels, notes, provenance, reference data, the twinnedWith
+#: shortcut): the prefixed form of sistercities.evidence.EXEMPT_PREDICATES.
+NO_EVIDENCE = frozenset({"a", "rdfs:label", "rdfs:comment", "rdfs:seeAlso", "skos:prefLabel", "skos:altLabel",
+                         "skos:editorialNote", "skos:note", "skos:scopeNote", "prov:wasDerivedFrom", "owl:sameAs",
+                         "wgs:lat", "wgs:long", "tw:twinnedWith"})
+PARAGRAPH = re.compile(r"/p[0-9]+>$")
+#: Triples the build publishes per supported statement (type, subject, predicate, object, paragraph, quotation).
+EVIDENCE_TRIPLES = 6
+
+
 class Writer:
-    """Lines of Turtle per named graph (file stem), one triple per line."""
+    """Lines of Turtle per named graph (file stem), one triple per line.
+
+    ``count`` is the number of triples the build will publish: what is written, plus, for each
+    statement of a record derived from a paragraph, the evidence node the shorthand expands to."""
 
     def __init__(self) -> None:
         self.graphs: dict[str, list[str]] = {}
         self.count = 0
+        # (graph, subject) -> paragraph cited, and the sourced statements' predicates with their value counts
+        self.cited: dict[tuple[str, str], str] = {}
+        self.sourced: dict[tuple[str, str], dict[str, int]] = {}
+        self.quoted: dict[str, list[str]] = {}  # paragraph IRI -> the quotations drawn from it
 
     def t(self, graph: str, s: str, p: str, o: str) -> None:
         lines = self.graphs.get(graph)
@@ -112,6 +131,34 @@ class Writer:
             lines = self.graphs[graph] = []
         lines.append(f"{s} {p} {o} .\n")
         self.count += 1
+        if p == "prov:wasDerivedFrom":
+            if o.startswith("<id/source/") and PARAGRAPH.search(o) and (graph, s) not in self.cited:
+                self.cited[(graph, s)] = o
+        elif p not in NO_EVIDENCE:
+            props = self.sourced.setdefault((graph, s), {})
+            props[p] = props.get(p, 0) + 1
+
+    def evidence(self) -> None:
+        """One ``tw:evidence`` shorthand per sourced (subject, property): paragraph and a synthetic quotation."""
+        for (graph, s), para in self.cited.items():
+            for p, n in self.sourced.get((graph, s), {}).items():
+                words = f"as the source states it, the {p.split(':')[-1]} of {s.rsplit('/', 1)[-1][:-1].replace('-', ' ')}"
+                self.graphs[graph].append(f"{s} tw:evidence [ tw:supports {p} ; prov:wasQuotedFrom {para} ; "
+                                          f"tw:quotation {lit(words)} ] .\n")
+                self.quoted.setdefault(para, []).append(words)
+                self.count += EVIDENCE_TRIPLES * n
+
+    def write_texts(self, sources_dir: Path) -> None:
+        """The synthetic source texts (``tw:sourceFile synthetic/<slug>.txt``): paragraph n, the n-th
+        non-empty line, holds every quotation drawn from it, so the build's quotation check runs."""
+        by_doc: dict[str, dict[int, list[str]]] = {}
+        for para, quotes in self.quoted.items():
+            slug, n = para[len("<id/source/"):-1].rsplit("/p", 1)
+            by_doc.setdefault(slug, {})[int(n)] = quotes
+        (sources_dir / "synthetic").mkdir(parents=True, exist_ok=True)
+        for slug, paras in sorted(by_doc.items()):
+            lines = [". ".join(paras.get(k) or [f"Paragraph {k} of {slug}"]) + "." for k in range(1, max(paras) + 1)]
+            (sources_dir / "synthetic" / f"{slug}.txt").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
 
     def write(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -513,6 +560,7 @@ class Model:
         self.relationships(twinned)
         self.statistics()
         self.paragraph_descriptions()
+        self.w.evidence()
         return self.w
 
     def summary(self) -> dict[str, Any]:
@@ -546,7 +594,9 @@ def generate(out: Path, triples: int, seed: int = 42, *, cyrillic_slugs: float =
     scale = triples / TRIPLES_PER_TWINNING
     model = Model(int(scale), seed, cyrillic_slugs)
     model.run()
-    if abs(model.w.count - triples) > 0.03 * triples:  # correct the scale once, deterministically
+    for _ in range(4):  # correct the scale (deterministically): fixed parts (countries, sources) make it non-linear
+        if abs(model.w.count - triples) <= 0.03 * triples:
+            break
         scale *= triples / model.w.count
         model = Model(int(scale), seed, cyrillic_slugs)
         model.run()
@@ -559,6 +609,7 @@ def generate(out: Path, triples: int, seed: int = 42, *, cyrillic_slugs: float =
         else:
             (out / folder).mkdir(parents=True)
     model.w.write(out / "data")
+    model.w.write_texts(out / "sources")  # SOURCES_DIR of the generated project
     summary = {"generator_version": GENERATOR_VERSION, "seed": seed, "target_triples": triples,
                **model.summary(), "seconds": round(time.monotonic() - t0, 2)}
     (out / "generated.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

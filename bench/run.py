@@ -79,7 +79,8 @@ def prepare_dataset(work: Path, triples: int, seed: int) -> tuple[Path, Path, di
     t = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "sistercities.cli", "build", "--project", str(project),
                            "--build-dir", str(build_dir), "--skip-shacl"],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "SISTERCITIES_SOURCES_DIR": str(project / "sources")})
     secs = round(time.monotonic() - t, 1)
     if proc.returncode != 0:
         raise SystemExit(f"bench: the build of the generated data failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")

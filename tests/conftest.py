@@ -49,7 +49,7 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("build")
-    do_build(ROOT, d, BASE)
+    do_build(ROOT, d, BASE, sources_dir=SHARED / "sources")  # quotations checked against the team's texts
     return d
 
 

@@ -209,7 +209,7 @@ def test_skip_shacl_and_no_validate_publish_what_shacl_would_reject(tmp_path: Pa
         build(project, bd, BASE)
     assert not (bd / "current").exists()
     build(project, bd, BASE, shacl=False)
-    assert current(bd).manifest["validation"]["checks"] == ["syntax", "terms", "quality"]
+    assert current(bd).manifest["validation"]["checks"] == ["syntax", "terms", "quotations", "quality"]
 
 
 def test_a_less_validated_release_is_not_up_to_date_for_a_full_build(tmp_path: Path) -> None:
@@ -227,7 +227,7 @@ def test_a_less_validated_release_is_not_up_to_date_for_a_full_build(tmp_path: P
     skipped = current(bd2).manifest["validation"]["checks"]
     build(good, bd2, BASE)
     assert skipped == ["syntax"]
-    assert current(bd2).manifest["validation"]["checks"] == ["syntax", "terms", "shacl", "quality"]
+    assert current(bd2).manifest["validation"]["checks"] == ["syntax", "terms", "quotations", "shacl", "quality"]
 
 
 def test_old_releases_are_pruned(tmp_path: Path) -> None:

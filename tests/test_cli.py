@@ -54,7 +54,7 @@ def test_validate_clean_exits_0_and_says_what_ran(tmp_path: Path) -> None:
     project = make_project(tmp_path, {"g.ttl": GOOD_DATA})
     r = CliRunner().invoke(main, ["validate", "--project", str(project)])
     assert r.exit_code == 0, r.output
-    assert "(syntax, terms, shacl, quality)" in r.output and "0 errors, 0 warnings" in r.output
+    assert "(syntax, terms, quotations, shacl, quality)" in r.output and "0 errors, 0 warnings" in r.output
 
 
 def test_validate_warnings_exit_0_violations_exit_1(tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ def test_build_skip_shacl_publishes(tmp_path: Path) -> None:
     assert r.exit_code == 1
     r = CliRunner().invoke(main, ["build", "--project", str(project), "--build-dir", str(bd), "--skip-shacl"])
     assert r.exit_code == 0, r.output
-    assert current(bd).manifest["validation"]["checks"] == ["syntax", "terms", "quality"]
+    assert current(bd).manifest["validation"]["checks"] == ["syntax", "terms", "quotations", "quality"]
 
 
 def test_build_dir_from_environment(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, free_port, start_server, stop_server, worker_pids
+from conftest import ROOT, SHARED, free_port, start_server, stop_server, worker_pids
 from miniproject import GOOD_DATA, PREFIXES, make_project
 from sistercities.release import current
 
@@ -186,7 +186,8 @@ def test_a_worker_killed_mid_request_is_replaced(build_dir: Path, tmp_path: Path
 
 def _run_build(project: Path, bd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sistercities.cli", "build", "--build-dir", str(bd)], cwd=project,
-                          env=_env(), capture_output=True, text=True, timeout=300)
+                          env=_env(SISTERCITIES_SOURCES_DIR=str(SHARED / "sources")), capture_output=True, text=True,
+                          timeout=300)
 
 
 def _state(bd: Path) -> tuple[str, list[str]]:

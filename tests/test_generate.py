@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,12 +31,17 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def load_store(project: Path) -> ox.Store:
-    """The project's files in an in-memory store, one named graph per file (as the build does)."""
+    """The project's files in an in-memory store, one named graph per file, the evidence shorthand
+    expanded (as the build does)."""
+    from sistercities.rdfio import inputs
+    from sistercities.validate import expand_evidence
+
     st = ox.Store()
     for f in sorted((project / "data").glob("*.ttl")):
         st.bulk_load(path=str(f), format=ox.RdfFormat.TURTLE, base_iri=BASE, to_graph=ox.NamedNode(BASE + "graph/" + f.stem))
     for f in sorted((project / "ontology").glob("*.ttl")):
         st.bulk_load(path=str(f), format=ox.RdfFormat.TURTLE, base_iri=BASE, to_graph=ox.NamedNode(BASE + "ontology"))
+    assert not expand_evidence(st, [f for f in inputs(project, BASE) if f.kind == "data"], BASE)
     return st
 
 
@@ -75,9 +81,19 @@ def test_small_sample_conforms_to_our_shapes(small: Path) -> None:
     import pyshacl
     import rdflib
 
+    from sistercities.rdfio import inputs, load
+    from sistercities.serialize import to_rdflib_term
+    from sistercities.validate import expand_evidence
+
+    files = [f for f in inputs(small, BASE) if f.kind in ("data", "ontology")]
+    store = ox.Store()
+    assert not load(store, files, BASE)
+    assert not expand_evidence(store, files, BASE)  # the evidence shorthand, expanded as the build does
     data = rdflib.Graph()
-    for f in sorted([*small.glob("data/*.ttl"), *small.glob("ontology/*.ttl")]):
-        data.parse(f, format="turtle", publicID=BASE)
+    for q in store:
+        data.add(tuple(to_rdflib_term(t) for t in (q.subject, q.predicate, q.object)))  # type: ignore[arg-type]
+    evidence = rdflib.URIRef(BASE + "ontology/Evidence")
+    assert len(set(data.subjects(rdflib.RDF.type, evidence))) > 100
     shapes = rdflib.Graph()
     for f in sorted((ROOT / "shapes").glob("*.ttl")):  # the repository's shapes, not the copy
         shapes.parse(f, format="turtle", publicID=BASE)
@@ -113,7 +129,8 @@ def test_partner_counts_follow_a_power_law(medium_store: ox.Store) -> None:
                                 "OPTIONAL { ?city tw:twinnedWith ?p } } GROUP BY ?city")
     degrees = sorted((int(r["n"].value) for r in rows), reverse=True)
     median = degrees[len(degrees) // 2]
-    assert degrees[0] >= 100, f"no hub city: top partner counts {degrees[:5]}"
+    # 200k triples, a third of them evidence: ~1,100 twinnings, a hub of ~70 partners (~150 at 1M)
+    assert degrees[0] >= 50, f"no hub city: top partner counts {degrees[:5]}"
     assert degrees[0] >= 20 * max(median, 1)
     assert sum(1 for d in degrees if d <= 3) >= 0.5 * len(degrees), "most cities should have few partners"
     # complementary CDF straight on log-log axes: slope of a power law, good fit
@@ -155,7 +172,7 @@ def test_twinning_records_and_shortcuts_agree(medium_store: ox.Store) -> None:
         SELECT ?a ?b WHERE { ?a tw:twinnedWith ?b .
           FILTER NOT EXISTS { ?t a tw:Twinning ; tw:partner ?a , ?b } }""")
     records = select(medium_store, "SELECT (COUNT(*) AS ?n) WHERE { ?t a tw:Twinning }")
-    assert int(records[0]["n"].value) > 3000
+    assert int(records[0]["n"].value) > 1000
     assert missing_shortcut == []
     assert orphan_shortcut == []
 
@@ -196,7 +213,7 @@ def test_people_organisations_and_sources_are_there(medium_store: ox.Store) -> N
           ?s a ?c } GROUP BY ?c""")
     counts = {r["c"].value.rsplit("/", 1)[-1]: int(r["n"].value) for r in rows}
     assert counts.get("Person", 0) > 1000 and counts.get("Delegation", 0) > 500
-    assert counts.get("CityAdministration", 0) > 1000 and counts.get("Paragraph", 0) > 1000
+    assert counts.get("CityAdministration", 0) > 400 and counts.get("Paragraph", 0) > 1000
     assert counts.get("SourceDocument", 0) >= 10
     # signatories are the mayors of the parties; delegations have heads who are people
     assert select(medium_store, "SELECT ?p WHERE { ?a tw:signatory ?p . ?p tw:mayorOf ?c } LIMIT 1")
@@ -230,7 +247,9 @@ def test_cyrillic_slugs_make_valid_iris(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_project_build_reads_generated_data(small: Path, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "sistercities.cli", "build", "--project", str(small),
-                           "--build-dir", str(tmp_path / "build"), "--skip-shacl"], capture_output=True, text=True)
+                           "--build-dir", str(tmp_path / "build"), "--skip-shacl"], capture_output=True, text=True,
+                          env={**os.environ, "SISTERCITIES_SOURCES_DIR": str(small / "sources")})
+    assert "quotations not checked" not in proc.stdout + proc.stderr  # the synthetic texts hold every quotation
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manifest = json.loads((tmp_path / "build" / "current" / "manifest.json").read_text())
     data_graphs = [g for g in manifest["graphs"] if "/graph/" in g["iri"]]
