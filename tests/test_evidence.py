@@ -226,3 +226,38 @@ def test_a_changed_source_text_rebuilds(tmp_path: Path) -> None:
     (texts / "doc.txt").write_text(TEXT.replace("1965", "1966"), encoding="utf-8")
     with pytest.raises(Exception, match="is not in"):
         build(root, tmp_path / "build", BASE, sources_dir=texts)
+
+
+# --- one list of what needs no evidence ----------------------------------------------------------
+
+def _not_in_list(text: str, prefixes: dict[str, str]) -> set[str]:
+    """The terms of the ``FILTER (?p[ath] NOT IN (…))`` of a query, expanded."""
+    import re
+    m = re.search(r"NOT IN \(([^)]*)\)", text)
+    assert m, text[:200]
+    out = set()
+    for term in (t.strip() for t in m.group(1).split(",")):
+        if term.startswith("$"):
+            out.add("tw:twinnedWith")  # the shape's $evidenceShortcut parameter (tw:twinnedWith)
+            continue
+        pfx, local = term.split(":", 1)
+        out.add(prefixes[pfx] + local if pfx != "tw" else term)
+    return out
+
+
+def test_shapes_quality_query_build_and_generator_agree_on_what_needs_no_evidence() -> None:
+    from bench.generate import NO_EVIDENCE
+    from sistercities.evidence import EXEMPT_PREDICATES
+    from test_shapes import ROOT
+
+    ns = {"rdf": RDF, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": "http://www.w3.org/2004/02/skos/core#",
+          "prov": "http://www.w3.org/ns/prov#", "owl": "http://www.w3.org/2002/07/owl#",
+          "wgs": "http://www.w3.org/2003/01/geo/wgs84_pos#"}
+    expected = set(EXEMPT_PREDICATES) | {"tw:twinnedWith"}
+    shapes = (ROOT / "shapes" / "twinning.ttl").read_text(encoding="utf-8")
+    component = shapes[shapes.index("tws:EvidenceComponent a"):]
+    assert _not_in_list(component, ns) == expected
+    query = (ROOT / "queries" / "quality" / "statements-without-quotation.rq").read_text(encoding="utf-8")
+    assert _not_in_list(query, ns) == expected
+    generated = {ns[t.split(":")[0]] + t.split(":")[1] if t not in ("a", "tw:twinnedWith") else t for t in NO_EVIDENCE}
+    assert generated == (expected - {RDF + "type"}) | {"a"}

@@ -187,7 +187,7 @@ def test_query_outgrowing_max_query_memory_is_stopped_long_before_the_timeout(
         took = time.monotonic() - t0
         assert r.status_code == 503, r.text[:300]
         assert "MAX_QUERY_MEMORY" in r.text and "200 MiB" in r.text and r.headers.get("Retry-After")
-        assert took < 15, f"stopped only after {took:.1f} s"
+        assert took < 30, f"stopped only after {took:.1f} s"  # half of QUERY_TIMEOUT: the memory guard, not the timeout
         # its worker is gone (with its memory) and replaced; the server answers
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and len(set(worker_pids(proc)) & set(workers)) != 1:
