@@ -247,6 +247,7 @@ def _not_in_list(text: str, prefixes: dict[str, str]) -> set[str]:
 
 def test_shapes_quality_query_build_and_generator_agree_on_what_needs_no_evidence() -> None:
     from bench.generate import NO_EVIDENCE
+
     from sistercities.evidence import EXEMPT_PREDICATES
     from test_shapes import ROOT
 
