@@ -49,12 +49,12 @@ class Issue:
             parts.append(loc + ":")
         parts.append(f"{self.severity}:")
         subject = " ".join(x for x in (self.focus, self.path) if x)
-        if subject:
+        if subject and not (self.focus and self.focus in self.message):  # a message naming its node says it itself
             parts.append(subject + ":")
         parts.append(self.message)
         text = " ".join(parts)
         extras = []
-        if self.value:
+        if self.value and self.value not in self.message:
             extras.append(f"value {self.value}")
         if self.rule:
             extras.append(f"rule {self.rule}")

@@ -34,6 +34,14 @@ class Result:
     message: str
     severity: rdflib.URIRef
     shape: rdflib.term.Node
+    component: rdflib.term.Node | None = None
+    #: the other variables the validator selects (``?other``, ``?partner``…), by name
+    bindings: tuple[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal], ...] = ()
+    #: the component's parameters on the shape: (local name, value as a string)
+    params: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
+        return dict(self.bindings).get(name)
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,14 @@ class Check:
     message: str
     severity: rdflib.URIRef
     params: tuple[tuple[rdflib.term.Node, rdflib.term.Node], ...]  # (parameter path, value) on the shape
+    component: rdflib.term.Node | None = None
+
+    def param(self, local_name: str) -> rdflib.term.Node | None:
+        """The value of the parameter whose path ends in ``local_name``."""
+        for path, v in self.params:
+            if re.split(r"[/#]", str(path))[-1] == local_name:
+                return v
+        return None
 
 
 def _nt(t: rdflib.term.Node) -> str:
@@ -93,7 +109,7 @@ def checks(g: rdflib.Graph) -> list[Check]:
             severity = g.value(shape, SH.severity) or SH.Violation
             found.append(Check(shape, _prefixes(g, validator) + text, str(message),
                                severity if isinstance(severity, rdflib.URIRef) else SH.Violation,
-                               tuple(bound)))
+                               tuple(bound), comp))
     return found
 
 
@@ -147,7 +163,7 @@ def run(store: ox.Store, g: rdflib.Graph, graphs: list[str], todo: list[Check]) 
         m = _WHERE.search(check.query)
         if m is None:
             raise ValueError(f"cannot evaluate {check.shape}: its sh:select has no WHERE {{")
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, ...]] = set()
         for i in range(0, len(focus), CHUNK):
             values = " ".join(str(f) for f in focus[i:i + CHUNK])
             text = check.query[:m.end()] + f" VALUES $this {{ {values} }} " + check.query[m.end():]
@@ -159,10 +175,13 @@ def run(store: ox.Store, g: rdflib.Graph, graphs: list[str], todo: list[Check]) 
                 path = row["path"] if "path" in names else None
                 if not isinstance(this, ox.NamedNode | ox.BlankNode):
                     continue
-                key = (str(this), str(path))
+                bindings = tuple((n, t) for n in sorted(names - {"this", "path"})
+                                 if isinstance(t := row[n], ox.NamedNode | ox.BlankNode | ox.Literal))
+                key = (str(this), str(path), *(f"{n}={t}" for n, t in bindings))
                 if key in seen:
                     continue
                 seen.add(key)
                 results.append(Result(this, path if isinstance(path, ox.NamedNode) else None,
-                                      check.message, check.severity, check.shape))
+                                      check.message, check.severity, check.shape, check.component, bindings,
+                                      tuple((re.split(r"[/#]", str(k))[-1], str(v)) for k, v in check.params)))
     return results

@@ -12,17 +12,19 @@ and ``?message``; each row is a warning.  Never imports Flask.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from sistercities import shacl_sparql, terms
+from sistercities import literals, references, shacl_sparql, shortcuts, terms
 from sistercities.evidence import check_quotations, default_sources_dir, expand
 from sistercities.rdfio import DATA, ONTOLOGY, SHAPES, Input, Locator, compact, inputs, load, term_str
 from sistercities.report import ERROR, INFO, WARNING, Issue, Report
@@ -165,11 +167,22 @@ def shacl(store: ox.Store, files: list[Input], base: str, index: FileIndex) -> l
             rule=_shape_name(shapes, shape, base),
         )
         issues.append(index.place(issue, _ox_node(focus) if focus is not None else None))
+    twinning: list[shacl_sparql.Result] = []
+    seen: set[tuple[str, str, str]] = set()
     for res in shacl_sparql.run(store, shapes, data_graphs, fast):
+        if shortcuts.component_of(res):
+            twinning.append(res)
+            continue
+        key = (str(res.shape), str(res.focus), str(res.path))
+        if key in seen:  # one issue per shape, focus and path (the extra variables are for messages)
+            continue
+        seen.add(key)
         issue = Issue(_SEVERITY.get(res.severity, ERROR), "shacl", res.message,
                       focus=term_str(res.focus, base), path=compact(res.path.value, base) if res.path else None,
                       rule=_shape_name(shapes, res.shape, base))
         issues.append(index.place(issue, res.focus))
+    placer = shortcuts.Placer(store, files, base, index.locator)
+    issues.extend(shortcuts.merge(twinning, placer, lambda r: _shape_name(shapes, r.shape, base)))
     return issues
 
 
@@ -262,6 +275,18 @@ def quotations(store: ox.Store, project: Path, files: list[Input], base: str, so
     return found
 
 
+@contextlib.contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """rdflib logs a traceback for each ill-typed literal it converts: sistercities.literals reports them."""
+    log = logging.getLogger("rdflib.term")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def validate_store(
     store: ox.Store, project: Path, files: list[Input], base: str, *,
     shacl_check: bool = True, report: Report | None = None, log: Log = _nolog,
@@ -273,18 +298,44 @@ def validate_store(
     index = FileIndex(store, files, base, locator)
     with Timer(report, "terms", log):
         report.extend(terms.check(store, files, base, locator))
+        report.extend(literals.check(store, files, base, lambda f, s: (
+            locator.line_of(f.path, s.value, subject=True) if isinstance(s, ox.NamedNode) else None)))
+        report.extend(references.check(store, files, base, locator))
         report.checks.append("terms")
     with Timer(report, "quotations", log):
         report.extend(quotations(store, project, files, base, sources_dir or default_sources_dir(project)))
         report.checks.append("quotations")
     if shacl_check:
-        with Timer(report, "shacl", log):
+        with Timer(report, "shacl", log), _quiet_rdflib():
             report.extend(shacl(store, files, base, index))
             report.checks.append("shacl")
     with Timer(report, "quality", log):
         report.extend(quality(store, project, base, index))
         report.checks.append("quality")
+    report.issues = dedupe(report.issues)
     return report
+
+
+#: which issue about a (focus, path, value) is kept: the most specific check first
+_SPECIFIC = {"syntax": 0, "literal": 1, "reference": 2, "term": 3, "shacl": 4, "quality": 5}
+
+
+def dedupe(issues: list[Issue]) -> list[Issue]:
+    """One issue per (focus, path, value): an ill-typed date is not also a SHACL datatype violation."""
+    best: dict[tuple[str, str | None, str], int] = {}
+    for n, i in enumerate(issues):
+        if i.focus is None or i.value is None:
+            continue
+        key = (i.focus, i.path, i.value)
+        k = best.get(key)
+        if k is None or (_SPECIFIC.get(i.kind, 9), _SEV_RANK[i.severity]) < (
+                _SPECIFIC.get(issues[k].kind, 9), _SEV_RANK[issues[k].severity]):
+            best[key] = n
+    keep = set(best.values())
+    return [i for n, i in enumerate(issues) if i.focus is None or i.value is None or n in keep]
+
+
+_SEV_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
 def check_layout(project: Path, files: list[Input]) -> list[Issue]:

@@ -1,0 +1,90 @@
+"""Mistyped IRIs in object position: ``tw:signatory <id/person/gennadiy-truhanov>``.
+
+An IRI under the base that a data file uses as a value but that no file
+describes (it is never a subject, in any graph) is a link to nothing — almost
+always a typo.  It is reported once, at its first use, with the closest IRI that
+is described (difflib)::
+
+    data/x.ttl:40: error: <id/person/gennadiy-truhanov> is used but described nowhere; did you mean
+    <id/person/gennadiy-trukhanov>? (2 uses)
+
+IRIs outside the base (Wikidata, GeoNames…) are never checked.  Group-bys only,
+so it stays fast at a million triples.  Never imports Flask.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+
+import pyoxigraph as ox
+
+from sistercities.rdfio import DATA, Input, Locator, compact
+from sistercities.report import ERROR, Issue
+
+
+def _suggest(iri: str, pool: list[str]) -> str | None:
+    """The closest described IRI, preferring the same kind (``id/person/…``)."""
+    kind = iri.rsplit("/", 1)[0] + "/"
+    same = [p for p in pool if p.startswith(kind)]
+    for cands in (same, pool):
+        if cands:
+            m = difflib.get_close_matches(iri, cands, n=1, cutoff=0.75)
+            if m:
+                return m[0]
+    return None
+
+
+def check(store: ox.Store, files: list[Input], base: str, locator: Locator) -> list[Issue]:
+    data = sorted({f.graph for f in files if f.kind == DATA})
+    if not data:
+        return []
+    by_graph: dict[str, list[Input]] = defaultdict(list)
+    for f in files:
+        by_graph[f.graph].append(f)
+    values = " ".join(f"<{g}>" for g in data)
+    used: dict[str, dict[str, int]] = defaultdict(dict)  # iri -> graph -> uses
+    res = store.query(f"SELECT ?o ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+                      f"FILTER (isIRI(?o)) }} GROUP BY ?o ?g")
+    assert isinstance(res, ox.QuerySolutions)
+    for row in res:
+        o, g, n = row["o"], row["g"], row["n"]
+        if isinstance(o, ox.NamedNode) and o.value.startswith(base) and g is not None and n is not None:
+            used[o.value][g.value] = int(n.value)
+    subjects: set[str] = set()
+    res = store.query("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER (isIRI(?s)) }")
+    assert isinstance(res, ox.QuerySolutions)
+    for row in res:
+        s = row["s"]
+        if isinstance(s, ox.NamedNode):
+            subjects.add(s.value)
+    # graph names (the data files' own IRIs) are described by the build, not the files
+    graphs = {f.graph for f in files}
+    dangling = sorted(i for i in used if i not in subjects and i not in graphs and i != base)
+    if not dangling:
+        return []
+    pool = sorted(s for s in subjects if s.startswith(base))
+    issues: list[Issue] = []
+    for iri in dangling:
+        uses = sum(used[iri].values())
+        msg = f"{compact(iri, base)} is used as a value but described nowhere (no file states anything about it)"
+        hint = _suggest(iri, pool)
+        if hint:
+            msg += f"; did you mean {compact(hint, base)}?"
+        if uses > 1:
+            msg += f" ({uses} uses)"
+        place: tuple[str, int | None] | None = None
+        for g in sorted(used[iri]):
+            for f in by_graph.get(g, []):
+                line = locator.line_of(f.path, iri)
+                if line is not None or place is None:
+                    place = (f.rel, line)
+                if line is not None:
+                    break
+            if place is not None and place[1] is not None:
+                break
+        issue = Issue(ERROR, "reference", msg, focus=compact(iri, base), rule="described IRIs")
+        if place is not None:
+            issue.file, issue.line = place
+        issues.append(issue)
+    return issues
