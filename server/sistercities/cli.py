@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import shutil
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -113,7 +116,54 @@ def build(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl:
         raise click.ClickException(f"build failed, nothing published: {e.message}") from None
     except OSError as e:
         raise click.ClickException(f"build failed, nothing published: {e}") from None
+    _warnings_hint(_manifest_of(rel), project)
     click.echo(str(rel))
+
+
+def _manifest_of(release_path: Path) -> dict[str, Any]:
+    from sistercities.release import MANIFEST
+
+    try:
+        data = json.loads((release_path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _warnings_hint(manifest: dict[str, Any], project: Path | None = None) -> None:
+    """``… 9 warnings: run sistercities validate to see them`` (stderr), if the build had any."""
+    v = manifest.get("validation") or {}
+    n = v.get("warnings") if isinstance(v, dict) else None
+    if not isinstance(n, int) or n <= 0:
+        return
+    where = ""
+    if project is not None and project.resolve() != Path.cwd().resolve():
+        where = f" --project {project}"
+    _err(f"{manifest.get('version', 'this release')}: {n} validation warning{'' if n == 1 else 's'}: "
+         f"run sistercities validate{where} to see them")
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    """Whether binding ``host:port`` fails now (as gunicorn would, with SO_REUSEADDR)."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError):
+        return False  # gunicorn will say what is wrong with the address
+    for family, kind, proto, _name, addr in infos[:1]:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(addr)
+            except OSError as e:
+                return e.errno == errno.EADDRINUSE
+    return False
+
+
+def _free_port_after(host: str, port: int) -> int:
+    for p in range(port + 1, min(port + 50, 65536)):
+        if not _port_in_use(host, p):
+            return p
+    return port + 1
 
 
 def _serve_help() -> str:
@@ -130,6 +180,12 @@ def _serve_help() -> str:
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, build_dir: str | None) -> None:
     cfg = _settings(ctx, HOST=host, PORT=port, WORKERS=workers, BUILD_DIR=build_dir)
+    # checked before gunicorn starts: its own answer is a retry loop of "Connection in use"
+    if _port_in_use(str(cfg["HOST"]), int(cfg["PORT"])):
+        other = _free_port_after(str(cfg["HOST"]), int(cfg["PORT"]))
+        raise click.ClickException(
+            f"port {cfg['PORT']} is in use (another server?): choose another with "
+            f"{settings_mod.ENV_PREFIX}PORT={other} sistercities serve or --port {other}")
     from sistercities.release import NoBuildError, current
     from sistercities.store import StoreError, check_store
 
@@ -163,6 +219,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         "sistercities.app:create_app()",
     ]
     click.echo(f"serving release {rel.version} on http://{cfg['HOST']}:{cfg['PORT']}/", err=True)
+    _warnings_hint(rel.manifest)
     sys.stdout.flush()
     os.execve(gunicorn, args, env)
 

@@ -8,7 +8,8 @@ is described (difflib)::
     data/x.ttl:40: error: <id/person/gennadiy-truhanov> is used but described nowhere; did you mean
     <id/person/gennadiy-trukhanov>? (2 uses)
 
-IRIs outside the base (Wikidata, GeoNames…) are never checked.  Group-bys only,
+IRIs outside the base (Wikidata, GeoNames…) and vocabulary terms (checked by
+:mod:`sistercities.terms`) are not checked here.  Group-bys only,
 so it stays fast at a million triples.  Never imports Flask.
 """
 
@@ -20,19 +21,16 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from sistercities.rdfio import DATA, Input, Locator, compact
-from sistercities.report import ERROR, Issue
+from sistercities.report import ERROR, WARNING, Issue
+from sistercities.uris import ontology_ns
 
 
 def _suggest(iri: str, pool: list[str]) -> str | None:
-    """The closest described IRI, preferring the same kind (``id/person/…``)."""
-    kind = iri.rsplit("/", 1)[0] + "/"
-    same = [p for p in pool if p.startswith(kind)]
-    for cands in (same, pool):
-        if cands:
-            m = difflib.get_close_matches(iri, cands, n=1, cutoff=0.75)
-            if m:
-                return m[0]
-    return None
+    """The closest described IRI of the same kind (``id/person/…`` for a person), by its last segment."""
+    kind, _, slug = iri.rpartition("/")
+    names = {p.rpartition("/")[2]: p for p in pool if p.rpartition("/")[0] == kind}
+    m = difflib.get_close_matches(slug, list(names), n=1, cutoff=0.75)
+    return names[m[0]] if m else None
 
 
 def check(store: ox.Store, files: list[Input], base: str, locator: Locator) -> list[Issue]:
@@ -60,7 +58,9 @@ def check(store: ox.Store, files: list[Input], base: str, locator: Locator) -> l
             subjects.add(s.value)
     # graph names (the data files' own IRIs) are described by the build, not the files
     graphs = {f.graph for f in files}
-    dangling = sorted(i for i in used if i not in subjects and i not in graphs and i != base)
+    terms = (ontology_ns(base), base + "shapes/")  # vocabulary: sistercities.terms checks it, with its own hints
+    dangling = sorted(i for i in used if i not in subjects and i not in graphs and i != base
+                      and not i.startswith(terms))
     if not dangling:
         return []
     pool = sorted(s for s in subjects if s.startswith(base))
@@ -83,7 +83,8 @@ def check(store: ox.Store, files: list[Input], base: str, locator: Locator) -> l
                     break
             if place is not None and place[1] is not None:
                 break
-        issue = Issue(ERROR, "reference", msg, focus=compact(iri, base), rule="described IRIs")
+        # with a close match it is a typo; without one perhaps a thing not described yet (a page that is a 404)
+        issue = Issue(ERROR if hint else WARNING, "reference", msg, focus=compact(iri, base), rule="described IRIs")
         if place is not None:
             issue.file, issue.line = place
         issues.append(issue)

@@ -186,7 +186,7 @@ def _issue(p: _Pair, placer: Placer, base: str) -> Issue:
         if p.no_record and stated and missing:
             msg += " (or remove the statement if the cities are not twinned)"
     subj, obj = missing[0] if missing else (a, b)
-    issue = Issue(ERROR, "shacl", msg, focus=c(subj), path=prop, value=c(obj), rule=", ".join(p.shapes) or None)
+    issue = Issue(ERROR, "shacl", msg, focus=c(subj), path=prop, value=c(obj), rule=", ".join(sorted(p.shapes)) or None)
     if here is not None:
         issue.file, issue.line = here[0].rel, here[1]
     return issue
