@@ -296,3 +296,15 @@ def test_an_undescribed_iri_without_a_close_match_is_a_warning(tmp_path: Path) -
     assert [(i.severity, i.kind, i.file, i.line) for i in report.issues] == [(WARNING, "reference", "data/g.ttl", 13)], \
         report.format()
     assert report.ok
+
+
+def test_each_ill_typed_literal_is_reported_where_it_is_written(tmp_path: Path) -> None:
+    data = PREFIXES + """@prefix x: <http://www.w3.org/2001/XMLSchema#> .
+<id/agreement/one> tw:signingDate "1965-02-30"^^x:date .
+<id/agreement/two> rdfs:label "Two"@en ;
+    tw:signingDate "1965-02-30"^^<http://www.w3.org/2001/XMLSchema#date> .
+"""
+    report = validate_project(make_project(tmp_path, {"g.ttl": GOOD_DATA, "x.ttl": data},
+                                           ontology=SHORTCUT_ONTOLOGY), BASE)
+    assert [(i.file, i.line, i.focus) for i in report.issues if i.kind == "literal"] == [
+        ("data/x.ttl", 9, "<id/agreement/one>"), ("data/x.ttl", 11, "<id/agreement/two>")], report.format()

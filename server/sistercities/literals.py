@@ -15,11 +15,10 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pyoxigraph as ox
 
-from sistercities.rdfio import DATA, Input, compact
+from sistercities.rdfio import DATA, Input, Locator, compact, file_prefixes
 from sistercities.report import ERROR, Issue
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -81,55 +80,68 @@ CHECKS: dict[str, Callable[[str], str | None]] = {
 }
 
 
-def _line_of(path: Path, text: str, start: int | None, cache: dict[Path, list[str]]) -> int | None:
-    """First line (from ``start``, the subject's line, if it is there) holding ``"text"``."""
-    lines = cache.get(path)
-    if lines is None:
-        try:
-            lines = cache[path] = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            return None
-    needles = [f'"{text}"', f"'{text}'", text]
-    for needle in needles:
-        hits = [n for n, line in enumerate(lines, 1) if needle in line]
-        if hits:
-            after = [n for n in hits if start is None or n >= start]
-            return (after or hits)[0]
-    return None
+#: the end of a typed literal as written: "text"^^<iri> or "text"^^prefix:name
+_TYPED = re.compile(r'"\^\^(<[^<>\s]*>|[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]+)')
 
 
-SubjectLine = Callable[[Input, ox.NamedNode | ox.BlankNode], int | None]
+def check(store: ox.Store, files: list[Input], base: str, locator: Locator) -> list[Issue]:
+    """One error per ill-typed literal written in a data file.
 
-
-def check(store: ox.Store, files: list[Input], base: str, subject_line: SubjectLine) -> list[Issue]:
-    """One error per ill-typed literal in a data file (and statement using it)."""
-    by_graph = {f.graph: f for f in files if f.kind == DATA}
-    if not by_graph:
-        return []
-    graphs = " ".join(f"<{g}>" for g in sorted(by_graph))
-    types = " ".join(f"<{XSD}{t}>" for t in CHECKS)
-    q = (f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {graphs} }} VALUES ?dt {{ {types} }} "
-         f"GRAPH ?g {{ ?s ?p ?o }} FILTER (isLiteral(?o) && DATATYPE(?o) = ?dt) }}")
+    The text is scanned (a regex over the file is much faster than a query over every
+    triple, and gives the line); the store only names the statement of a bad one."""
     issues: list[Issue] = []
-    cache: dict[Path, list[str]] = {}
-    res = store.query(q)
-    assert isinstance(res, ox.QuerySolutions)
-    for row in res:
-        o, s, p, g = row["o"], row["s"], row["p"], row["g"]
-        if not isinstance(o, ox.Literal) or not isinstance(s, ox.NamedNode | ox.BlankNode) or g is None:
+    verdict: dict[tuple[str, str], str | None] = {}
+    for f in files:
+        if f.kind != DATA:
             continue
-        if isinstance(p, ox.NamedNode) and p.value == RDF_OBJECT:
-            continue  # evidence repeats the statement it supports: the statement is reported
-        name = o.datatype.value[len(XSD):]
-        why = CHECKS[name](o.value)
-        if why is None:
-            continue
-        f = by_graph[g.value]
-        focus = compact(s.value, base) if isinstance(s, ox.NamedNode) else "[]"
-        path = compact(p.value, base) if isinstance(p, ox.NamedNode) else None
-        shown = o.value if len(o.value) <= 60 else o.value[:57] + "..."
-        msg = f'invalid xsd:{name} "{shown}": {why} ({focus} {path})'
-        line = _line_of(f.path, o.value, subject_line(f, s), cache)
-        issues.append(Issue(ERROR, "literal", msg, file=f.rel, line=line, focus=focus, path=path,
-                            value=f'"{shown}"'))
+        try:
+            text = f.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # the parser has said so
+        prefixes = file_prefixes(text, base)
+        for m in _TYPED.finditer(text):
+            # the opening quote: the last one before on the same line (dates and numbers hold none)
+            start = text.rfind('"', text.rfind("\n", 0, m.start()) + 1, m.start())
+            if start < 0:
+                continue  # a long (triple-quoted) string: not a date or a number
+            value, dt = text[start + 1:m.start()], m.group(1)
+            if dt.startswith("<"):
+                iri = dt[1:-1]
+            else:
+                p, _, local = dt.partition(":")
+                iri = prefixes.get(p, "\0") + local
+            if not iri.startswith(XSD) or iri[len(XSD):] not in CHECKS:
+                continue
+            name = iri[len(XSD):]
+            key = (name, value)
+            if key not in verdict:
+                verdict[key] = CHECKS[name](value)
+            why = verdict[key]
+            if why is None:
+                continue
+            line = text.count("\n", 0, m.start()) + 1
+            issues.append(_issue(store, f, base, locator, value, name, why, line))
     return issues
+
+
+def _issue(store: ox.Store, f: Input, base: str, locator: Locator, value: str, name: str, why: str,
+           line: int) -> Issue:
+    lexical = re.sub(r"\\(.)", r"\1", value)
+    lit = ox.Literal(lexical, datatype=ox.NamedNode(XSD + name))
+    best: tuple[int, ox.Quad] | None = None
+    for q in store.quads_for_pattern(None, None, lit, ox.NamedNode(f.graph)):
+        if q.predicate.value == RDF_OBJECT or not isinstance(q.subject, ox.NamedNode | ox.BlankNode):
+            continue  # evidence repeats the statement it supports: the statement is reported
+        at = locator.line_of(f.path, q.subject.value, subject=True) if isinstance(q.subject, ox.NamedNode) else None
+        rank = at if at is not None and at <= line else -1  # the subject written last before the literal
+        if best is None or rank > best[0]:
+            best = (rank, q)
+    shown = lexical if len(lexical) <= 60 else lexical[:57] + "..."
+    msg = f'invalid xsd:{name} "{shown}": {why}'
+    focus = path = None
+    if best is not None:
+        s, p = best[1].subject, best[1].predicate
+        focus = compact(s.value, base) if isinstance(s, ox.NamedNode) else "[]"
+        path = compact(p.value, base)
+        msg += f" ({focus} {path})"
+    return Issue(ERROR, "literal", msg, file=f.rel, line=line, focus=focus, path=path, value=f'"{shown}"')

@@ -92,6 +92,17 @@ _LOCAL_OK = re.compile(r"^[\w][\w.-]*$")
 _TOKEN = re.compile(r'<[^<>"{}|^`\\\s]*>|[A-Za-z_][\w.-]*:[\w.%-]*|:[\w.%-]+')
 
 
+def file_prefixes(text: str, base: str) -> dict[str, str]:
+    """The prefixes a Turtle text declares (name -> namespace, relative ones resolved against ``base``)."""
+    pfx: dict[str, str] = {}
+    for m in _PREFIX_RE.finditer(text):
+        ns = m.group(2)
+        if not re.match(r"^[a-z][a-z0-9+.-]*:", ns, re.I):
+            ns = base + ns  # relative namespace, resolved like the parser does
+        pfx[m.group(1) or ""] = ns
+    return pfx
+
+
 @dataclass
 class _FileIndex:
     first: dict[str, int]  # token -> first line it is written on
@@ -116,12 +127,7 @@ class Locator:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             text = ""
-        pfx: dict[str, str] = {}
-        for m in _PREFIX_RE.finditer(text):
-            ns = m.group(2)
-            if not re.match(r"^[a-z][a-z0-9+.-]*:", ns, re.I):
-                ns = self.base + ns  # relative namespace, resolved like the parser does
-            pfx[m.group(1) or ""] = ns
+        pfx = file_prefixes(text, self.base)
         first: dict[str, int] = {}
         subject: dict[str, int] = {}
         for n, line in enumerate(text.splitlines(), 1):

@@ -41,14 +41,24 @@ def check(store: ox.Store, files: list[Input], base: str, locator: Locator) -> l
     for f in files:
         by_graph[f.graph].append(f)
     values = " ".join(f"<{g}>" for g in data)
-    used: dict[str, dict[str, int]] = defaultdict(dict)  # iri -> graph -> uses
-    res = store.query(f"SELECT ?o ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
-                      f"FILTER (isIRI(?o)) }} GROUP BY ?o ?g")
+    graphs = {f.graph for f in files}
+    terms = (ontology_ns(base), base + "shapes/")  # vocabulary: sistercities.terms checks it, with its own hints
+    res = store.query(f"SELECT DISTINCT ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} "
+                      f"FILTER (isIRI(?o)) }}")
     assert isinstance(res, ox.QuerySolutions)
+    dangling: list[ox.NamedNode] = []
     for row in res:
-        o, g, n = row["o"], row["g"], row["n"]
-        if isinstance(o, ox.NamedNode) and o.value.startswith(base) and g is not None and n is not None:
-            used[o.value][g.value] = int(n.value)
+        o = row["o"]
+        if (isinstance(o, ox.NamedNode) and o.value.startswith(base) and o.value not in graphs and o.value != base
+                and not o.value.startswith(terms) and next(store.quads_for_pattern(o, None, None, None), None) is None):
+            dangling.append(o)
+    if not dangling:
+        return []
+    used: dict[str, dict[str, int]] = defaultdict(dict)  # iri -> graph -> uses
+    for o in dangling:
+        for q in store.quads_for_pattern(None, None, o, None):
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in data:
+                used[o.value][q.graph_name.value] = used[o.value].get(q.graph_name.value, 0) + 1
     subjects: set[str] = set()
     res = store.query("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER (isIRI(?s)) }")
     assert isinstance(res, ox.QuerySolutions)
@@ -56,16 +66,9 @@ def check(store: ox.Store, files: list[Input], base: str, locator: Locator) -> l
         s = row["s"]
         if isinstance(s, ox.NamedNode):
             subjects.add(s.value)
-    # graph names (the data files' own IRIs) are described by the build, not the files
-    graphs = {f.graph for f in files}
-    terms = (ontology_ns(base), base + "shapes/")  # vocabulary: sistercities.terms checks it, with its own hints
-    dangling = sorted(i for i in used if i not in subjects and i not in graphs and i != base
-                      and not i.startswith(terms))
-    if not dangling:
-        return []
     pool = sorted(s for s in subjects if s.startswith(base))
     issues: list[Issue] = []
-    for iri in dangling:
+    for iri in sorted(used):
         uses = sum(used[iri].values())
         msg = f"{compact(iri, base)} is used as a value but described nowhere (no file states anything about it)"
         hint = _suggest(iri, pool)

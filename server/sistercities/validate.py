@@ -298,8 +298,7 @@ def validate_store(
     index = FileIndex(store, files, base, locator)
     with Timer(report, "terms", log):
         report.extend(terms.check(store, files, base, locator))
-        report.extend(literals.check(store, files, base, lambda f, s: (
-            locator.line_of(f.path, s.value, subject=True) if isinstance(s, ox.NamedNode) else None)))
+        report.extend(literals.check(store, files, base, locator))
         report.extend(references.check(store, files, base, locator))
         report.checks.append("terms")
     with Timer(report, "quotations", log):
