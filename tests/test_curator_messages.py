@@ -308,3 +308,23 @@ def test_each_ill_typed_literal_is_reported_where_it_is_written(tmp_path: Path) 
                                            ontology=SHORTCUT_ONTOLOGY), BASE)
     assert [(i.file, i.line, i.focus) for i in report.issues if i.kind == "literal"] == [
         ("data/x.ttl", 9, "<id/agreement/one>"), ("data/x.ttl", 11, "<id/agreement/two>")], report.format()
+
+
+def test_serve_says_how_many_warnings_the_release_has(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", {"g.ttl": GOOD_DATA}, shapes=WARN_SHAPES)
+    assert run_cli("build", "--build-dir", str(tmp_path / "b"), cwd=project).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SISTERCITIES_")}
+    proc = subprocess.Popen([sys.executable, "-m", "sistercities.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--build-dir", str(tmp_path / "b"), "--workers", "1"],
+                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        seen = [proc.stderr.readline() for _ in range(2)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert seen[0].startswith("serving release ") and f":{port}/" in seen[0], seen
+    assert "1 validation warning: run sistercities validate to see them" in seen[1], seen

@@ -75,6 +75,8 @@ def validate(ctx: click.Context, project: Path, build_dir: Path | None, skip_sha
     Each finding is one line, like a compiler's:
       data/x.ttl:12:5: error: Turtle syntax error: ...
       data/x.ttl:8: error: unknown property tw:partnr: not declared in ontology/; did you mean tw:partner?
+      data/x.ttl:70: error: invalid xsd:date "2023-02-30": 2023-02 has no day 30 (<id/event/e> tw:date)
+      data/x.ttl:12: error: <id/city/b> tw:twinnedWith <id/city/a> is missing: ... — add it to data/x.ttl
       data/reference.ttl:96: warning: <id/city/maizuru> owl:sameAs: ... [rule <shapes/CityShape>]
     Errors (syntax, unknown terms, sh:Violation) exit 1; warnings and info exit 0.
     """
