@@ -341,16 +341,15 @@ def default_and_named(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
 
     The layout of a resource document in quad formats (see the module docstring); triple
     formats drop the graph names and so get each triple once."""
-    default: dict[tuple[Any, ...], ox.Quad] = {}
-    named: dict[str, dict[tuple[Any, ...], ox.Quad]] = {}
-    dg = ox.DefaultGraph()
+    default: dict[ox.Quad, None] = {}
+    named: dict[str, dict[ox.Quad, None]] = {}
     for q in quads:
-        key = (q.subject, q.predicate, q.object)
-        if key not in default:
-            default[key] = q if isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(*key, dg)
-        if isinstance(q.graph_name, ox.NamedNode | ox.BlankNode):
-            named.setdefault(q.graph_name.value, {}).setdefault(key, q)
-    return [*_by_subject(default.values()), *(q for g in sorted(named) for q in _by_subject(named[g].values()))]
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            default[q] = None
+        else:
+            default[ox.Quad(q.subject, q.predicate, q.object)] = None  # (no graph: the default graph)
+            named.setdefault(q.graph_name.value, {})[q] = None
+    return [*_by_subject(default), *(q for g in sorted(named) for q in _by_subject(named[g]))]
 
 
 def _by_subject(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
