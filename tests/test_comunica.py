@@ -10,7 +10,8 @@ cannot install it.  Every test runs the real ``comunica-sparql`` command against
   follows the 303, asks for N-Quads first and matches triple patterns outside ``GRAPH`` against the
   default graph only, so it finds the description only because resource documents put it there
   (issue 15; before, every triple was in a named graph and the same query returned ``[]``);
-* each document format by its URL, and ``GRAPH ?g`` for which source said what.
+* each document format by its URL, and ``GRAPH ?g`` for which source said what;
+* following ``hydra:next`` through a paged document (a server of its own with ``PUBLIC_URL`` its root).
 
 The server runs with the default settings: request paths are mapped onto ``BASE_IRI``
 (https://w3id.org/twinning/), so the document fetched from 127.0.0.1 describes
@@ -21,14 +22,18 @@ changes the document IRIs in the metadata, not the subjects.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from conftest import BASE, ROOT
+from conftest import BASE, ROOT, free_port, stop_server
 
 COMUNICA = ROOT / ".cache" / "comunica" / "comunica-sparql"
 KHABAROVSK = BASE + "id/city/khabarovsk"
@@ -90,3 +95,40 @@ def test_named_graphs_say_which_source_said_it(
     rows = run(comunica, f"{live_server}/id/city/khabarovsk", query)
     assert {r["g"] for r in rows} == expected
     assert all(g.startswith(BASE + "graph/") for g in expected)
+
+
+def test_comunica_follows_the_pages(comunica: Path, build_dir: Path, tmp_path: Path,
+                                    sparql: Callable[[str], list[dict[str, Any]]]) -> None:
+    """With ``PUBLIC_URL`` the server's own root, the document IRIs (``hydra:next``) are URLs Comunica can
+    fetch, and it reads every page of a resource's incoming links; with the default (``BASE_IRI``) they
+    are the public https://w3id.org/ URLs, which only resolve to this server in production."""
+    port = free_port()
+    root = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SISTERCITIES_PUBLIC_URL": root, "SISTERCITIES_PAGE_SIZE": "10"}
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "sistercities.cli", "serve", "--build-dir", str(build_dir),
+                                 "--port", str(port), "--workers", "1"],
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not _healthy(root):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        query = f"SELECT DISTINCT ?r WHERE {{ ?r <{BASE}ontology/partner> <{KHABAROVSK}> }}"
+        expected = {r["r"].value for r in sparql(query)}
+        first = requests.get(root + "/doc/id/city/khabarovsk.nq", timeout=10).text
+        assert any(f"<{r}>" not in first for r in expected), "all on page 1: the test would not show paging"
+        rows = run(comunica, f"{root}/id/city/khabarovsk", query)
+        assert {r["r"] for r in rows} == expected
+        pages = {line.split()[6] for line in log.read_text().splitlines() if "GET /doc/id/city/khabarovsk" in line}
+        assert len(pages) > 2, pages
+    finally:
+        stop_server(proc)
+
+
+def _healthy(root: str) -> bool:
+    try:
+        return requests.get(root + "/-/health", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
