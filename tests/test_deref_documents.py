@@ -116,6 +116,63 @@ def test_resource_trig_keeps_source_graphs(live_server: str) -> None:
     assert any(g.startswith(BASE + "graph/") for g in graphs)
 
 
+def _doc_triples(body: bytes, ext: str, doc: str) -> rdflib.Graph:
+    """The default graph of a quad document (all of a triple document), its document IRI renamed ``doc:``."""
+    ds = rdflib.Dataset()
+    ds.parse(data=body, format=RDFLIB_FORMAT[ext])
+    here = rdflib.URIRef(f"{BASE}doc/{doc}.{ext}")
+    g = rdflib.Graph()
+    for t in ds.default_graph:
+        g.add(tuple(rdflib.URIRef("doc:") if x == here else x for x in t))  # type: ignore[arg-type]
+    return g
+
+
+@pytest.mark.parametrize("ext", ["trig", "nq"])
+@pytest.mark.parametrize(("path", "iri"), DOCS)
+def test_quad_document_default_graph_is_the_description(live_server: str, path: str, iri: rdflib.URIRef,
+                                                        ext: str) -> None:
+    """Issue 15: in TriG/N-Quads the default graph is the whole description (what Turtle says), and
+    the named graphs repeat the sourced triples: provenance, never anything the default graph lacks."""
+    from rdflib.compare import isomorphic
+
+    quads = requests.get(f"{live_server}/doc/{path}.{ext}", timeout=10).content
+    ttl = requests.get(f"{live_server}/doc/{path}.ttl", timeout=10).content
+    default = _doc_triples(quads, ext, path)
+    assert (iri, None, None) in default
+    assert isomorphic(default, _doc_triples(ttl, "ttl", path))
+    ds = rdflib.Dataset()
+    ds.parse(data=quads, format=RDFLIB_FORMAT[ext])
+    named = [c for c in ds.graphs() if c.identifier != rdflib.graph.DATASET_DEFAULT_GRAPH_ID and len(c)]
+    assert named, "no provenance graphs"
+    blank_free = {t for t in ds.default_graph if not any(isinstance(x, rdflib.BNode) for x in t)}
+    for c in named:
+        assert str(c.identifier).startswith(BASE)
+        assert {t for t in c if not any(isinstance(x, rdflib.BNode) for x in t)} <= blank_free
+
+
+@pytest.mark.parametrize("ext", ["trig", "nq", "jsonld"])
+def test_dataset_readers_find_the_description_in_the_default_graph(live_server: str, ext: str) -> None:
+    """rdflib's Dataset (default graph not a union) and pyoxigraph read a resource document as a dataset:
+    a query outside GRAPH answers from the default graph, as Comunica's does (tests/test_comunica.py)."""
+    import pyoxigraph as ox
+
+    body = requests.get(f"{live_server}/doc/id/city/khabarovsk.{ext}", timeout=10).content
+    ds = rdflib.Dataset()
+    ds.parse(data=body, format=RDFLIB_FORMAT[ext])
+    twins = {str(r[0]) for r in ds.query(f"SELECT ?t WHERE {{ <{KHABAROVSK}> <{TW.twinnedWith}> ?t }}")}
+    assert str(NIIGATA) in twins and len(twins) >= 5
+    fmt = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}[ext]
+    quads = list(ox.parse(body, format=fmt))
+    in_default = {q.object.value for q in quads if isinstance(q.graph_name, ox.DefaultGraph)
+                  and q.subject == ox.NamedNode(str(KHABAROVSK)) and q.predicate == ox.NamedNode(str(TW.twinnedWith))}
+    assert in_default == twins
+    graphs = {q.graph_name.value for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)}
+    if ext == "jsonld":
+        assert not graphs  # one top-level @graph without @id: the default graph
+    else:
+        assert {BASE + "graph/khabarovsk-sister-cities", BASE + "graph/reference"} <= graphs
+
+
 def test_jsonld_is_pleasant(live_server: str) -> None:
     r = requests.get(live_server + "/doc/id/city/khabarovsk.jsonld", timeout=10)
     data = json.loads(r.content)
