@@ -86,7 +86,7 @@ class Page:
 
     def csp_violations(self) -> list[str]:
         events = list(self.page.evaluate("window.__csp || []"))
-        return events + [m for m in self.console if "Content Security Policy" in m]
+        return events + [m for m in self.console if "Content Security Policy" in m or "Refused to" in m]
 
     def close(self) -> None:
         self.ctx.close()
@@ -224,6 +224,12 @@ def test_invalid_query_shows_line_and_column(tab: Page, live_server: str) -> Non
     text = box.inner_text()
     assert re.search(r"Syntax error at line \d+, column \d+", text), text
     assert "^" in text  # the offending line with a caret under the column
+    assert page.locator(".CodeMirror .sparql-error-line").count() == 1
+    # the address bar holds the broken query too; opened, the server says the same, the editor points there
+    assert "?query=" in page.url
+    page.reload()
+    page.locator(".CodeMirror").wait_for()
+    assert re.search(r"line \d+, column \d+", page.locator("#results .sparql-error").inner_text())
     assert page.locator(".CodeMirror .sparql-error-line").count() == 1
     assert tab.csp_violations() == []
 

@@ -239,6 +239,7 @@
           var m = markPosition(text);
           showError(m ? "Syntax error at line " + m[1] + ", column " + m[2] :
             resp.status >= 500 && !text ? "The query engine failed on this query (HTTP " + resp.status + ")." : "Error " + resp.status, text);
+          if (resp.status === 400) remember(q); // a broken query has a link too: to share, to ask about
           return;
         }
         if (type.indexOf("json") >= 0) render(JSON.parse(text), q);
