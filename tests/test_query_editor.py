@@ -213,6 +213,24 @@ def test_example_links_open_with_query_and_results(tab: Page, live_server: str) 
     assert tab.csp_violations() == []
 
 
+def test_results_with_coordinates_get_a_map(tab: Page, live_server: str) -> None:
+    page = tab.page
+    page.goto(live_server + "/sparql")
+    page.locator(".CodeMirror").wait_for()
+    tab.set_query("PREFIX wgs: <http://www.w3.org/2003/01/geo/wgs84_pos#>\n"
+                  "SELECT ?city ?lat ?long WHERE { ?city wgs:lat ?lat ; wgs:long ?long }")
+    tab.run()
+    page.locator("#results table.sparql-results tbody tr").first.wait_for()
+    rows = page.locator("#results table.sparql-results tbody tr").count()
+    assert rows > 1 and page.locator("svg.results-map circle").count() == rows
+    assert "khabarovsk" in page.locator("svg.results-map").inner_html()
+    page.reload()  # the server's table gets the same map
+    page.locator("svg.results-map").wait_for()
+    assert page.locator("svg.results-map circle").count() == rows
+    page.screenshot(path=str(ROOT / "test-artifacts" / "query-editor-map.png"))
+    assert tab.csp_violations() == []
+
+
 def test_invalid_query_shows_line_and_column(tab: Page, live_server: str) -> None:
     page = tab.page
     page.goto(live_server + "/sparql")

@@ -162,6 +162,52 @@
       });
     });
     show();
+    map(table);
+  }
+
+  // a map, when the table has latitude and longitude columns (?lat/?latitude, ?long/?lon/?lng/?longitude):
+  // SVG drawn with attributes only (no style), equirectangular, fitted to the points, no tiles
+  var SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function map(table) {
+    var heads = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim().toLowerCase(); });
+    var la = heads.findIndex(function (h) { return /^(lat|latitude)$/.test(h); });
+    var lo = heads.findIndex(function (h) { return /^(long|lon|lng|longitude)$/.test(h); });
+    if (la < 0 || lo < 0) return;
+    var pts = [];
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+      var y = Number(sortKey(r.cells[la])), x = Number(sortKey(r.cells[lo]));
+      var name = r.cells[la === 0 || lo === 0 ? Math.max(la, lo) + 1 : 0];
+      if (isFinite(x) && isFinite(y) && Math.abs(y) <= 90 && Math.abs(x) <= 180 && sortKey(r.cells[la]) && sortKey(r.cells[lo])) {
+        pts.push({ x: x, y: y, label: name ? name.textContent.replace(/^.*\//, "") : "", href: name && name.querySelector("a") ? name.querySelector("a").href : null });
+      }
+    });
+    if (!pts.length) return;
+    var W = 640, M = 6;
+    var minx = Math.min.apply(null, pts.map(function (p) { return p.x; })) - M * 2, maxx = Math.max.apply(null, pts.map(function (p) { return p.x; })) + M * 2;
+    var miny = Math.min.apply(null, pts.map(function (p) { return p.y; })) - M, maxy = Math.max.apply(null, pts.map(function (p) { return p.y; })) + M;
+    var sx = Math.max(maxx - minx, 40), sy = Math.max(maxy - miny, 20), cx = (minx + maxx) / 2, cy = (miny + maxy) / 2;
+    var scale = Math.min(W / sx, 420 / sy), H = Math.max(240, Math.round(sy * scale));
+    sx = W / scale; sy = H / scale;
+    var x0 = cx - sx / 2, y0 = cy + sy / 2;
+    var root = svg("svg", { "class": "twin-map results-map", viewBox: "0 0 " + W + " " + H, width: W, height: H, role: "img", "aria-label": "Map of the " + pts.length + " results with coordinates" });
+    root.appendChild(svg("rect", { "class": "sea", x: 0, y: 0, width: W, height: H }));
+    var grid = svg("g", { "class": "graticule", "aria-hidden": "true" }), step = sx <= 120 ? 10 : 30, v;
+    for (v = Math.ceil(x0 / step) * step; v <= x0 + sx; v += step) { var gx = (v - x0) * scale; grid.appendChild(svg("line", { x1: gx, y1: 0, x2: gx, y2: H })); grid.appendChild(svg("text", { x: gx + 2, y: H - 4 }, v + "°")); }
+    for (v = Math.ceil((y0 - sy) / step) * step; v <= y0; v += step) { var gy = (y0 - v) * scale; grid.appendChild(svg("line", { x1: 0, y1: gy, x2: W, y2: gy })); grid.appendChild(svg("text", { x: 2, y: gy - 2 }, v + "°")); }
+    root.appendChild(grid);
+    pts.forEach(function (p) {
+      var c = svg("circle", { "class": "twin", cx: ((p.x - x0) * scale).toFixed(1), cy: ((y0 - p.y) * scale).toFixed(1), r: 4 });
+      c.appendChild(svg("title", {}, (p.label ? p.label + " " : "") + "(" + p.y + ", " + p.x + ")"));
+      if (p.href) { var a = svg("a", { href: p.href }); a.appendChild(c); root.appendChild(a); } else root.appendChild(c);
+    });
+    var wrap = table.parentNode;
+    wrap.parentNode.insertBefore(root, wrap);
   }
 
   function cell(term) {
