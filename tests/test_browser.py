@@ -150,8 +150,9 @@ def test_query_page_shows_the_undeclared_term_warning_with_javascript(browser: A
     page = browser.new_page()
     try:
         page.goto(live_server + "/sparql")
-        page.fill("textarea[name=query]", "PREFIX tw: <https://w3id.org/twinning/ontology/>\n"
-                                          "SELECT ?a ?b WHERE { ?a tw:twinedWith ?b }")
+        page.locator(".CodeMirror").wait_for()  # the editor (tests/test_query_editor.py) replaces the textarea
+        page.evaluate("q => document.querySelector('.CodeMirror').CodeMirror.setValue(q)",
+                      "PREFIX tw: <https://w3id.org/twinning/ontology/>\nSELECT ?a ?b WHERE { ?a tw:twinedWith ?b }")
         page.locator("form button[type=submit], form input[type=submit]").first.click()
         warning = page.locator(".sparql-warning")
         warning.wait_for(timeout=15000)

@@ -203,10 +203,12 @@ def test_real_browser_reports_no_csp_violation(live_server: str) -> None:
                 assert "system-ui" in page.evaluate("getComputedStyle(document.body).fontFamily"), path
                 assert page.evaluate("getComputedStyle(document.body).maxWidth") != "none", path
             page.goto(live_server + "/sparql")
-            page.fill("#query", "SELECT ?s WHERE { ?s a <https://w3id.org/twinning/ontology/City> } LIMIT 3")
+            page.wait_for_selector(".CodeMirror")  # the vendored editor loaded and replaced the textarea
+            page.evaluate("q => document.querySelector('.CodeMirror').CodeMirror.setValue(q)",
+                          "SELECT ?s WHERE { ?s a <https://w3id.org/twinning/ontology/City> } LIMIT 3")
             page.click("button[type=submit]")
             page.wait_for_selector("#results table.sparql-results")
-            assert page.url.endswith("/sparql")  # run by the script, not a form navigation
+            assert "/sparql?query=" in page.url  # run by the script (a form post has no ?query=)
             assert page.locator("#results p.sparql-count").inner_text() == "3 results."
             assert page.locator("#sparql-status").inner_text().startswith("HTTP 200")
             assert not [m for m in console if "Content Security Policy" in m or "Refused to" in m], console

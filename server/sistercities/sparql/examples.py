@@ -80,9 +80,9 @@ def load(base: str = DEFAULT_BASE) -> tuple[Example, ...]:
     return tuple(out)
 
 
-def prefix_block(base: str = DEFAULT_BASE) -> str:
-    """The PREFIX lines the query editor starts with."""
-    pairs = [
+def prefixes(base: str = DEFAULT_BASE) -> tuple[tuple[str, str], ...]:
+    """The prefixes the query editor starts with and completes, as (prefix, namespace)."""
+    return (
         ("tw", ontology_ns(base)), ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
         ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"), ("owl", "http://www.w3.org/2002/07/owl#"),
         ("xsd", "http://www.w3.org/2001/XMLSchema#"), ("skos", "http://www.w3.org/2004/02/skos/core#"),
@@ -90,5 +90,9 @@ def prefix_block(base: str = DEFAULT_BASE) -> str:
         ("prov", "http://www.w3.org/ns/prov#"), ("org", "http://www.w3.org/ns/org#"),
         ("schema", "https://schema.org/"), ("wgs", "http://www.w3.org/2003/01/geo/wgs84_pos#"),
         ("wd", "http://www.wikidata.org/entity/"),
-    ]
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in pairs)
+    )
+
+
+def prefix_block(base: str = DEFAULT_BASE) -> str:
+    """The PREFIX lines the query editor starts with."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes(base))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -17,7 +18,7 @@ from sistercities import describe
 from sistercities.conneg import HTML, TRIPLE_FORMATS
 from sistercities.ratelimit import QUERY_RETRY_AFTER, ClientLimits
 from sistercities.serialize import serialize_graph
-from sistercities.sparql import baseiri, examples, formats, hints, safety
+from sistercities.sparql import baseiri, examples, formats, hints, safety, vocab
 from sistercities.sparql.executor import Job, Outcome, run_local, run_remote
 from sistercities.sparql.protocol import ALLOW, ProtocolError, QueryRequest, parse_request
 from sistercities.sparql.table import Table, from_json, from_ntriples
@@ -121,6 +122,24 @@ def _hints(query: str) -> list[hints.Hint]:
         return []
 
 
+_terms = vocab.TermsCache()
+
+
+def _editor_data() -> str:
+    """The editor's completions (sparql/vocab.py); without them when the ontology cannot be read."""
+    s = site()
+    base = s.settings["BASE_IRI"]
+    store, release = s.store, s.release
+    found: tuple[vocab.Term, ...] = ()
+    if store is not None and release is not None:
+        try:
+            found = _terms.get((store, base, str(release.path), release.version),
+                               lambda: vocab.terms(store.select(vocab.terms_query(base)), base))
+        except Exception:  # completion is a nicety: log, serve the page without it
+            log.warning("could not read the ontology's terms for the query editor", exc_info=True)
+    return vocab.editor_data(found, base, examples.prefixes(base))
+
+
 def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
     s = site()
     limit, base = s.settings["MAX_RESULT_BYTES"], s.settings["BASE_IRI"]  # relative IRIs: see sparql/baseiri.py
@@ -208,6 +227,17 @@ def _service(format_param: str | None) -> Response:
     return _finish(Response(body, headers={"Content-Type": formats.content_type(mime)}))
 
 
+def _downloads(endpoint: str, req: QueryRequest | None,
+               info: safety.QueryInfo | None) -> list[tuple[str, str, str]]:
+    """(label, format, URL) of the query's results in other formats (a GET of the query)."""
+    if req is None or info is None:
+        return []
+    names = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld")) if info.returns_graph \
+        else (("CSV", "csv"), ("JSON", "json"))
+    q = urlencode({"query": req.query})
+    return [(label, ext, f"{endpoint}?{q}&format={ext}") for label, ext in names]
+
+
 def _page(req: QueryRequest | None, info: safety.QueryInfo | None) -> Response:
     """The query page; with a query, its results rendered as a table (works without JavaScript)."""
     s = site()
@@ -233,7 +263,8 @@ def _page(req: QueryRequest | None, info: safety.QueryInfo | None) -> Response:
         warnings=[h.text(hints.ns_prefix(query, base)) for h in found],
         examples=examples.load(base), endpoint=u.sparql(), base=base, root=u.root,
         timeout=s.settings["QUERY_TIMEOUT"], max_result=s.settings["MAX_RESULT_BYTES"],
-        max_rows=HTML_MAX_ROWS, result_formats=formats.RESULTS_FORMATS, graph_formats=TRIPLE_FORMATS,
+        max_rows=HTML_MAX_ROWS, editor_data=_editor_data(), downloads=_downloads(u.sparql(), req, info),
+        result_formats=formats.RESULTS_FORMATS, graph_formats=TRIPLE_FORMATS,
     )
     headers = {"Retry-After": RETRY_AFTER} if status == 503 else {}
     if status == 429:
