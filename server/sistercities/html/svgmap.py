@@ -64,7 +64,7 @@ def twin_map(label: str, centre: tuple[float, float] | None, twins: Sequence[Twi
     desc = (f"Equirectangular map centred on {label}; {n} line{'s' if n != 1 else ''} join it to its sister cities"
             + (": " + ", ".join(p[0] for p in placed) if placed else "") + ".")
     out.append(f'<svg xmlns="http://www.w3.org/2000/svg" class="twin-map" viewBox="0 0 {WIDTH} {height}" '
-               f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="map-title map-desc">')
+               f'width="{WIDTH}" height="{height}" role="group" aria-labelledby="map-title" aria-describedby="map-desc">')
     out.append(f'<title id="map-title">{escape(title)}</title><desc id="map-desc">{escape(desc)}</desc>')
     out.append(f'<rect class="sea" x="0" y="0" width="{WIDTH}" height="{height}"/>')
     step = 10 if span_x <= 120 else 30
