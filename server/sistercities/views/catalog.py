@@ -21,6 +21,7 @@ from sistercities.catalog.dcat import dcat_graph
 from sistercities.catalog.model import Description
 from sistercities.catalog.void import void_graph
 from sistercities.conneg import HTML, RDF_BY_EXT, TRIPLE_FORMATS, negotiate
+from sistercities.html.dataset_stats import class_groups
 from sistercities.html.dates import human_date
 from sistercities.html.values import human_size
 from sistercities.serialize import serialize_graph
@@ -108,9 +109,11 @@ def dataset_page() -> Response:
         return _no_build()
     schema = describe.dataset_schemaorg(s.release, s.settings, urls(absolute=True))
     stats: dict[str, Any] = d.stats
+    labels = describe.class_labels(d, s.store)
+    data_classes, vocabulary_classes = class_groups(stats.get("class_partitions") or [], labels, d.base)
     html = render_template(
         "dataset.html", d=d, stats=stats, schema=schema, citation=citation_text(d), bibtex=bibtex(d),
-        class_labels=describe.class_labels(d, s.store), rdf_formats=TRIPLE_FORMATS, link=urls().link,
+        class_labels=labels, data_classes=data_classes, vocabulary_classes=vocabulary_classes, rdf_formats=TRIPLE_FORMATS, link=urls().link,
         human=human_size, fdate=human_date,
     )
     resp = Response(html, mimetype="text/html")
