@@ -318,3 +318,36 @@ def test_nu_html_checker_finds_no_errors_on_any_page_kind(live_server: str, tmp_
     assert "broken" in errors, messages
     errors.pop("broken")
     assert not errors, errors
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    def lin(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_focus_ring_contrasts_with_the_page(phone: Any, live_server: str) -> None:
+    phone.goto(live_server + "/id/city/khabarovsk")
+    seen = 0
+    for _ in range(6):  # skip link, brand, the site's navigation ...
+        phone.keyboard.press("Tab")
+        ring = phone.evaluate("""() => { const el = document.activeElement, s = getComputedStyle(el);
+          let bg = null;
+          for (let e = el; e && !bg; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+            if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') bg = c; }
+          return {tag: el.tagName, style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor,
+                  bg: bg || 'rgb(255, 255, 255)'}; }""")
+        if ring["tag"] == "BODY":
+            continue
+        seen += 1
+        nums = [tuple(int(x) for x in re.findall(r"\d+", ring[k])[:3]) for k in ("color", "bg")]
+        assert ring["style"] != "none" and ring["width"] >= 2, ring
+        assert _contrast(nums[0], nums[1]) >= 3, ring
+    assert seen >= 3
