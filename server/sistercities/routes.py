@@ -21,6 +21,7 @@ ROUTES: tuple[Route, ...] = (
     # service metadata
     Route("/-/health", "health", "meta:health"),
     Route("/-/version", "version", "meta:version"),
+    Route("/favicon.ico", "favicon", "meta:favicon"),  # the SVG of /static/favicon.svg, for clients that ask
     # the home page (views/pages.py)
     Route("/", "home", "pages:home"),
     # SPARQL 1.1 Protocol endpoint, service description and query page (views/sparql.py);

@@ -114,3 +114,16 @@ def format_span(
     if latest:
         return f"not after {f(latest)}"
     return ""
+
+
+def human_date(value: object) -> str:
+    """Any date or timestamp the pages show, in the one style of :func:`format_date`.
+
+    ``"2023-04-12"`` -> ``"12 April 2023"``; a timestamp keeps its day (``"2026-12-03T14:06:00Z"`` ->
+    ``"3 December 2026"``); a year stays a year; None or "" -> ""."""
+    if value is None:
+        return ""
+    v = str(value).strip()
+    if len(v) > 10 and v[10:11] in ("T", " ") and _DATE.match(v[:10]):
+        v = v[:10]
+    return format_date(v) if v else ""

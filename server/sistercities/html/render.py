@@ -9,6 +9,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from sistercities.conneg import RDF_BY_EXT
+from sistercities.html.dates import human_date
+from sistercities.html.values import human_size
 from sistercities.uris import URLs
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -46,6 +48,8 @@ def environment() -> Environment:
     )
     env.filters["language_name"] = language_name
     env.filters["thousands"] = thousands
+    env.filters["filesize"] = human_size
+    env.filters["human_date"] = human_date
     return env
 
 

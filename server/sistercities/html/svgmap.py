@@ -64,7 +64,7 @@ def twin_map(label: str, centre: tuple[float, float] | None, twins: Sequence[Twi
     desc = (f"Equirectangular map centred on {label}; {n} line{'s' if n != 1 else ''} join it to its sister cities"
             + (": " + ", ".join(p[0] for p in placed) if placed else "") + ".")
     out.append(f'<svg xmlns="http://www.w3.org/2000/svg" class="twin-map" viewBox="0 0 {WIDTH} {height}" '
-               f'width="{WIDTH}" height="{height}" role="img" aria-labelledby="map-title map-desc">')
+               f'width="{WIDTH}" height="{height}" role="group" aria-labelledby="map-title" aria-describedby="map-desc">')
     out.append(f'<title id="map-title">{escape(title)}</title><desc id="map-desc">{escape(desc)}</desc>')
     out.append(f'<rect class="sea" x="0" y="0" width="{WIDTH}" height="{height}"/>')
     step = 10 if span_x <= 120 else 30
@@ -91,7 +91,7 @@ def twin_map(label: str, centre: tuple[float, float] | None, twins: Sequence[Twi
     out.append("</g><g class=\"points\">")
     for name, la, rel, href, _iri in placed:
         x, y = px(rel), py(la)
-        anchor = "end" if x > WIDTH - 120 else "start"
+        anchor = "end" if x > WIDTH / 2 else "start"
         tx = x - 7 if anchor == "end" else x + 7
         point = (f'<circle class="twin" cx="{_fmt(x)}" cy="{_fmt(y)}" r="5"/>'
                  f'<text x="{_fmt(tx)}" y="{_fmt(y + 4)}" text-anchor="{anchor}">{escape(name)}</text>')
@@ -99,7 +99,7 @@ def twin_map(label: str, centre: tuple[float, float] | None, twins: Sequence[Twi
             out.append(f'<a href="{escape(href)}"><title>{escape(name)}</title>{point}</a>')
         else:
             out.append(f"<g>{point}</g>")
-    anchor = "end" if hx > WIDTH - 120 else "start"
+    anchor = "end" if hx > WIDTH / 2 else "start"
     out.append(f'<circle class="home" cx="{_fmt(hx)}" cy="{_fmt(hy)}" r="7"><title>{escape(label)}</title></circle>'
                f'<text class="home" x="{_fmt(hx + (-9 if anchor == "end" else 9))}" y="{_fmt(hy - 8)}" '
                f'text-anchor="{anchor}">{escape(label)}</text>')

@@ -205,3 +205,18 @@ def values(facts: Facts, s: str, p: str, urls: URLs, langs: Sequence[str]) -> li
 
 def link(facts: Facts, iri: str, urls: URLs, langs: Sequence[str]) -> Value:
     return value(ox.NamedNode(iri), facts, urls, langs)
+
+
+def human_size(n: int | None) -> str:
+    """A size for people: ``1536`` -> ``1.5 KiB``, ``52428800`` -> ``50.0 MiB``; below 1 KiB the bytes."""
+    if n is None:
+        return ""
+    n = int(n)
+    if n < 1024:
+        return f"{n:,} byte{'' if n == 1 else 's'}"
+    size, unit = n / 1024, "KiB"
+    for bigger in ("MiB", "GiB", "TiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    return f"{size:.1f} {unit}"

@@ -21,6 +21,9 @@ from sistercities.catalog.dcat import dcat_graph
 from sistercities.catalog.model import Description
 from sistercities.catalog.void import void_graph
 from sistercities.conneg import HTML, RDF_BY_EXT, TRIPLE_FORMATS, negotiate
+from sistercities.html.dataset_stats import class_groups
+from sistercities.html.dates import human_date
+from sistercities.html.values import human_size
 from sistercities.serialize import serialize_graph
 from sistercities.views.common import error, site, urls
 
@@ -106,9 +109,12 @@ def dataset_page() -> Response:
         return _no_build()
     schema = describe.dataset_schemaorg(s.release, s.settings, urls(absolute=True))
     stats: dict[str, Any] = d.stats
+    labels = describe.class_labels(d, s.store)
+    data_classes, vocabulary_classes = class_groups(stats.get("class_partitions") or [], labels, d.base)
     html = render_template(
         "dataset.html", d=d, stats=stats, schema=schema, citation=citation_text(d), bibtex=bibtex(d),
-        class_labels=describe.class_labels(d, s.store), rdf_formats=TRIPLE_FORMATS, link=urls().link,
+        class_labels=labels, data_classes=data_classes, vocabulary_classes=vocabulary_classes, rdf_formats=TRIPLE_FORMATS, link=urls().link,
+        human=human_size, fdate=human_date,
     )
     resp = Response(html, mimetype="text/html")
     resp.headers["Link"] = f'<{d.catalog_url}>; rel="alternate"; type="text/turtle"'
@@ -202,16 +208,7 @@ def dump_latest(name: str) -> BaseResponse:
     return resp
 
 
-def _human(n: int) -> str:
-    """``1536`` -> ``1.5 KiB``; below 1 KiB the bytes."""
-    if n < 1024:
-        return f"{n:,} bytes"
-    size, unit = n / 1024, "KiB"
-    for bigger in ("MiB", "GiB", "TiB"):
-        if size < 1024:
-            break
-        size, unit = size / 1024, bigger
-    return f"{size:.1f} {unit}"
+_human = human_size  # 1536 -> '1.5 KiB'
 
 
 def dumps_page() -> Response:
@@ -219,7 +216,7 @@ def dumps_page() -> Response:
     d = _description()
     if d is None:
         return _no_build()
-    html = render_template("dumps.html", d=d, human=_human, root=urls().root, version=d.version)
+    html = render_template("dumps.html", d=d, human=_human, fdate=human_date, root=urls().root, version=d.version)
     resp = Response(html, mimetype="text/html")
     resp.headers["Cache-Control"] = f"public, max-age={site().settings['CACHE_MAX_AGE']}"
     resp.headers["Link"] = f'<{d.catalog_url}>; rel="alternate"; type="text/turtle"'

@@ -40,3 +40,13 @@ def version() -> Response:
         quads=quads,  # statements in the store, one per (triple, named graph)
         triples=triples,  # distinct triples over all named graphs
     )
+
+
+def favicon() -> Response:
+    """/favicon.ico: the site's SVG icon (pages link /static/favicon.svg; this answers clients that ask anyway)."""
+    from pathlib import Path
+
+    svg = (Path(__file__).resolve().parent.parent / "static" / "favicon.svg").read_bytes()
+    resp = Response(svg, mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = f"public, max-age={site().settings['CACHE_MAX_AGE']}"
+    return resp

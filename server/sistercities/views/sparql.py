@@ -16,6 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from sistercities import describe
 from sistercities.conneg import HTML, TRIPLE_FORMATS
+from sistercities.html.values import human_size
 from sistercities.ratelimit import QUERY_RETRY_AFTER, ClientLimits
 from sistercities.serialize import serialize_graph
 from sistercities.sparql import baseiri, examples, formats, hints, safety, vocab
@@ -262,7 +263,7 @@ def _page(req: QueryRequest | None, info: safety.QueryInfo | None) -> Response:
         "sparql.html", query=query, table=table, message=message, status=status,
         warnings=[h.text(hints.ns_prefix(query, base)) for h in found],
         examples=examples.load(base), endpoint=u.sparql(), base=base, root=u.root,
-        timeout=s.settings["QUERY_TIMEOUT"], max_result=s.settings["MAX_RESULT_BYTES"],
+        timeout=s.settings["QUERY_TIMEOUT"], max_result=s.settings["MAX_RESULT_BYTES"], human=human_size,
         max_rows=HTML_MAX_ROWS, editor_data=_editor_data(), downloads=_downloads(u.sparql(), req, info),
         result_formats=formats.RESULTS_FORMATS, graph_formats=TRIPLE_FORMATS,
     )
