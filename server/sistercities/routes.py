@@ -41,7 +41,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/shapes/<anypath:rest>", "thing_shape", "resource:thing"),
     Route("/graph/<anypath:rest>", "thing_graph", "resource:thing"),
     Route("/doc/<anypath:rest>", "document", "resource:document"),
-    Route("/search", "search", "resource:search"),
+    Route("/search", "search", "search:search"),  # views/search.py
     Route("/wikidata/<qid>", "wikidata", "resource:wikidata"),
     # found and harvested: catalogue, VoID, dataset page, dumps, sitemap (views/catalog.py)
     Route("/dataset", "dataset", "catalog:dataset"),

@@ -69,9 +69,10 @@ def render_resource(store: Store, iri: str, *, urls: URLs, langs: Sequence[str] 
     return render("resource.html", urls, page=page, jsonld=script_json(data), **common)
 
 
-def render_search(q: str, hits: Sequence[Any], *, urls: URLs, langs: Sequence[str] = ()) -> str:
-    """The results page for query ``q``: each hit with its types and the names that matched."""
-    return render("search.html", urls, **search_view(q, hits, urls))
+def render_search(q: str, hits: Sequence[Any], *, urls: URLs, langs: Sequence[str] = (), results: Any = None) -> str:
+    """The results page for query ``q``: each hit with its types and the names that matched;
+    ``results`` (a :class:`sistercities.search.Results`) adds the total, pages and kinds."""
+    return render("search.html", urls, **search_view(q, hits, urls, results))
 
 
 def render_home(store: Store | None, *, urls: URLs, langs: Sequence[str] = (), release: Release | None = None,
