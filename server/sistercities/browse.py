@@ -26,6 +26,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 LABELS = (SKOS + "prefLabel", RDFS + "label", DCT + "title")
 PAGE_SIZE = 100
 MAX_PAGE = 10**6
+_DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII only: "²".isdigit() is true, int("²") fails
 _SORT = re.compile(r"-?(name|date|partners)")
 
 
@@ -126,7 +127,7 @@ def parse_params(kind: Kind, sort: str | None, page: str | None) -> tuple[str, i
         raise BadBrowse(f"Unknown sort {s[:40]!r} for {kind.title.lower()}: use one of {choices} "
                         "(a leading '-' reverses the order).")
     raw = (page if page is not None else "1").strip()
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_PAGE:
+    if not _DIGITS.fullmatch(raw) or not 0 < int(raw) <= MAX_PAGE:
         raise BadBrowse(f"page must be a positive whole number, got {raw[:40]!r}.")
     return s, int(raw)
 

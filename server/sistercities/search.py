@@ -304,9 +304,10 @@ class LabelIndex:
             total += other * 0.8
             if who not in via:
                 via.append(who)
-        score = total / len(words) / 2  # at most 50: below a match of the whole phrase on a word start
+        # at most 36: below the whole phrase matched at the start of a word (40), above it inside one (20)
+        score = total / len(words) * 0.3
         if e.links and all(any(_score(k, w) for x in e.links for k, _ in self.entries[x].keys) for w in words):
-            score += 10  # the record of exactly these places ("Niigata Khabarovsk": their twinning)
+            score += 6  # the record of exactly these places ("Niigata Khabarovsk": their twinning)
         return score, via
 
     def find_id(self, q: str) -> list[str]:

@@ -174,7 +174,7 @@ def _raw_path() -> str:
 
 def _page() -> int | Response:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 0 < int(raw) < 10**9:
+    if not re.fullmatch(r"[0-9]{1,12}", raw) or not 0 < int(raw) < 10**9:  # "²".isdigit(), int("²") fails
         return error(400, f"page must be a positive whole number, got {raw!r}.")
     return int(raw)
 
