@@ -6,9 +6,9 @@ a known resource, the request is dereferenced like any other ``/id/`` path.
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 
-from sistercities.browse import KINDS, BadBrowse, Listing, browse
+from sistercities.browse import KINDS, BadBrowse, Listing, Row, browse
 from sistercities.conneg import HTML, parse_accept_language
 from sistercities.html.render import render
 from sistercities.views import resource
@@ -27,13 +27,21 @@ def listing(kind: str) -> Response:
     langs = parse_accept_language(request.headers.get("Accept-Language"))
     try:
         b = browse(d.docs.store, d.docs.base, kind, sort=request.args.get("sort"), page=request.args.get("page"),
-                   langs=langs)
+                   langs=langs, cache=_cache(d.version))
     except BadBrowse as e:
         return error(400, str(e))
     resp = Response(_html(b), mimetype=HTML)
     resp.headers["Vary"] = "Accept-Language"
     resp.headers["Cache-Control"] = f"public, max-age={site().settings['CACHE_MAX_AGE']}"
     return resp
+
+
+def _cache(version: str) -> dict[tuple[str, str], list[Row]]:
+    """The orders of the lists computed by this worker for the release being served."""
+    held = current_app.extensions.get("sistercities.browse")
+    if held is None or held[0] != version:
+        held = current_app.extensions["sistercities.browse"] = (version, {})
+    return held[1]  # type: ignore[no-any-return]
 
 
 def iri(kind: str) -> Response:
