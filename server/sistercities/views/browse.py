@@ -60,7 +60,7 @@ def _html(b: Listing) -> str:
     name = b.kind.name
     sort_links = [(s, SORT_LABELS[s], _href(name, s), s == b.sort)
                   for key in b.sorts for s in ((key, "-" + key) if key != "partners" else (key,))]
-    return render("browse.html", u, b=b, link=u.link, sort_links=sort_links,
+    return render("browse.html", u, b=b, link=u.link, sort_links=sort_links, sort_label=SORT_LABELS[b.sort],
                   others=[(k.title.lower(), _href(k.name, "name")) for k in KINDS.values() if k.name != name],
                   prev_href=_href(name, b.sort, b.page - 1) if b.page > 1 else None,
                   next_href=_href(name, b.sort, b.page + 1) if b.page < b.last else None)
