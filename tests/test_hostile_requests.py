@@ -85,6 +85,8 @@ def _fill(rule: str, draw: st.DrawFn) -> str:
             out.append(token)
         elif token.startswith("<int:"):
             out.append(str(draw(st.integers(-5, 10**12))))
+        elif token.startswith("<any(") and draw(st.booleans()):  # one of the choices, or (below) anything
+            out.append(draw(st.sampled_from(token[len("<any("):token.index(")")].split(","))))
         elif token.startswith(("<anypath:", "<path:")):
             out.append("/".join(draw(st.lists(segment(), min_size=1, max_size=4))) or "x")
         else:
@@ -112,9 +114,11 @@ def hostile_request(draw: st.DrawFn) -> dict[str, Any]:
     path = _fill(route.rule, draw)
     params: list[tuple[str, str]] = []
     for name in draw(st.lists(st.sampled_from(["page", "format", "q", "query", "default-graph-uri",
-                                               "named-graph-uri", "callback", "lang", "x"]), max_size=4)):
+                                               "named-graph-uri", "callback", "lang", "x", "sort", "type"]),
+                                    max_size=4)):
         value = draw(st.one_of(TEXT, st.sampled_from(SPARQL), st.sampled_from(
-            ["0", "-1", "1", "2", "99999999999", "1e3", "ttl", "json", "html", "xml", "nq", "ｔｔｌ", "", "Q4454", "q4454"])))
+            ["0", "-1", "1", "2", "99999999999", "1e3", "ttl", "json", "html", "xml", "nq", "ｔｔｌ", "", "Q4454", "q4454",
+             "²", "name", "-date", "partners", "city", "paragraph"])))
         params.append((name, value))
     headers = {}
     if draw(st.booleans()):

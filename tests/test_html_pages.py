@@ -47,11 +47,11 @@ def test_khabarovsk_lists_its_sister_cities_with_dates_at_their_precision(store,
 def test_city_page_sections(store, built) -> None:
     text = visible_text(page(store, built, "id/city/khabarovsk"))
     for heading in ("Names", "Sister cities (5)", "Map", "Timeline of twinnings", "Agreements",
-                    "Visits and events in Khabarovsk", "Visits by delegations from Khabarovsk", "Organisations", "People"):
+                    "Visits and events in Khabarovsk", "Visits by people and delegations from Khabarovsk", "Organisations", "People"):
         assert heading in text, heading
     assert "Wikidata Q4454" in text and "GeoNames 2022890" in text
     assert "48.4620, 135.0971" in text
-    assert "Visit of a Khabarovsk youth delegation to Busan, 2005" in text.split("Visits by delegations from")[1]
+    assert "Visit of a Khabarovsk youth delegation to Busan, 2005" in text.split("Visits by people and delegations from")[1]
     assert "Russia" in text
 
 

@@ -17,6 +17,9 @@ class Route(NamedTuple):
     methods: tuple[str, ...] = ("GET", "HEAD")
 
 
+#: The kinds listed at /id/<kind>/ (sistercities.browse.KINDS; a test checks they agree).
+BROWSE_KINDS = "city,country,twinning,agreement,event,person,org,programme,source"
+
 ROUTES: tuple[Route, ...] = (
     # service metadata
     Route("/-/health", "health", "meta:health"),
@@ -28,6 +31,10 @@ ROUTES: tuple[Route, ...] = (
     # PUT/DELETE/PATCH are routed so the handler can answer 405 with an Allow header
     Route("/sparql", "sparql", "sparql:sparql", ("GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH")),
     # dereferenceable IRIs: things answer 303 to documents (views/resource.py)
+    # lists by kind, /id/city/ ... (views/browse.py): a known IRI ending in "/" is still dereferenced;
+    # the rule without the slash stops the router redirecting /id/city to /id/city/ (it stays an IRI)
+    Route(f"/id/<any({BROWSE_KINDS}):kind>/", "browse", "browse:listing"),
+    Route(f"/id/<any({BROWSE_KINDS}):kind>", "browse_iri", "browse:iri"),
     Route("/id/<anypath:rest>", "thing_id", "resource:thing"),
     Route("/ontology", "thing_ontology", "resource:thing"),
     Route("/ontology/<anypath:rest>", "thing_ontology_term", "resource:thing"),
@@ -35,7 +42,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/shapes/<anypath:rest>", "thing_shape", "resource:thing"),
     Route("/graph/<anypath:rest>", "thing_graph", "resource:thing"),
     Route("/doc/<anypath:rest>", "document", "resource:document"),
-    Route("/search", "search", "resource:search"),
+    Route("/search", "search", "search:search"),  # views/search.py
     Route("/wikidata/<qid>", "wikidata", "resource:wikidata"),
     # found and harvested: catalogue, VoID, dataset page, dumps, sitemap (views/catalog.py)
     Route("/dataset", "dataset", "catalog:dataset"),

@@ -16,6 +16,7 @@ from typing import Any
 
 from sistercities.describe import datacatalog_jsonld
 from sistercities.html.city import city_sections
+from sistercities.html.country import country_sections
 from sistercities.html.facts import neighbourhood
 from sistercities.html.home import home_view
 from sistercities.html.jsonld import resource_jsonld, script_json
@@ -59,6 +60,8 @@ def render_resource(store: Store, iri: str, *, urls: URLs, langs: Sequence[str] 
     page = build_page(facts, urls, langs)
     if page.kind == "city":
         city_sections(store, facts, page, urls, langs)
+    elif page.kind == "country":
+        country_sections(store, facts, page, urls, langs)
     elif page.kind == "source":
         source_sections(store, facts, page, urls, langs)
     elif page.kind == "paragraph":
@@ -69,9 +72,10 @@ def render_resource(store: Store, iri: str, *, urls: URLs, langs: Sequence[str] 
     return render("resource.html", urls, page=page, jsonld=script_json(data), **common)
 
 
-def render_search(q: str, hits: Sequence[Any], *, urls: URLs, langs: Sequence[str] = ()) -> str:
-    """The results page for query ``q``: each hit with its types and the names that matched."""
-    return render("search.html", urls, **search_view(q, hits, urls))
+def render_search(q: str, hits: Sequence[Any], *, urls: URLs, langs: Sequence[str] = (), results: Any = None) -> str:
+    """The results page for query ``q``: each hit with its types and the names that matched;
+    ``results`` (a :class:`sistercities.search.Results`) adds the total, pages and kinds."""
+    return render("search.html", urls, **search_view(q, hits, urls, results))
 
 
 def render_home(store: Store | None, *, urls: URLs, langs: Sequence[str] = (), release: Release | None = None,

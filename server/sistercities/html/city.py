@@ -54,10 +54,21 @@ def coords(facts: Facts, s: str) -> tuple[float, float] | None:
 
 
 def visits_out(store: Store, facts: Facts) -> list[str]:
-    """Events whose visiting party was sent by the city (one query, then their names and dates)."""
+    """Events whose visiting party came from the city (one query, then their names and dates).
+
+    The party is from the city when it is a delegation the city sent (``tw:sendingCity``), the
+    city's administration, the city's mayor (``tw:mayorOf``), or a person visiting in a role for
+    the city (``tw:capacity``: an ``org:Membership`` with ``tw:roleFor`` the city, or with
+    ``org:organization`` the city's administration)."""
     n = node(facts.focus)
-    tw = facts.tw
-    rows = store.select(f"SELECT DISTINCT ?ev WHERE {{ ?party <{tw}sendingCity> {n} . ?ev <{tw}visitingParty> ?party }}")
+    tw, org = facts.tw, "http://www.w3.org/ns/org#"
+    rows = store.select(f"""SELECT DISTINCT ?ev WHERE {{
+        ?ev <{tw}visitingParty> ?party .
+        {{ ?party <{tw}sendingCity> {n} }} UNION {{ ?party <{tw}administrationOf> {n} }}
+        UNION {{ ?party <{tw}mayorOf> {n} }}
+        UNION {{ ?ev <{tw}capacity> ?role . ?role <{org}member> ?party .
+                 {{ ?role <{tw}roleFor> {n} }} UNION {{ ?role <{org}organization>/<{tw}administrationOf> {n} }} }}
+    }}""")
     found = {r["ev"].value for r in rows}
     describe_more(store, facts, found)
     return sorted(found)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from sistercities.browse import KINDS as BROWSE_KINDS
 from sistercities.html.facts import Facts, class_hierarchy, describe_more
 from sistercities.html.labels import LABEL_PROPS
 from sistercities.html.values import Value, date_key, date_of, link
@@ -18,6 +19,9 @@ from sistercities.uris import URLs, ontology_ns
 #: Classes counted on the home page, in display order (plural label, tw: local name).
 COUNTED = (("cities", "City"), ("countries", "Country"), ("twinnings", "Twinning"), ("agreements", "Agreement"),
            ("events", "Event"), ("source documents", "SourceDocument"))
+#: The list (``/id/<kind>/``, :mod:`sistercities.browse`) each count links to.
+COUNT_LISTS = {"City": "city", "Country": "country", "Twinning": "twinning", "Agreement": "agreement",
+               "Event": "event", "SourceDocument": "source"}
 AGREEMENT_TYPES = ("Agreement", "TwinningAgreement", "MemorandumOfUnderstanding", "CooperationAgreement")
 QID = re.compile(r"Q[1-9][0-9]{0,11}")
 EVENT_TYPES = ("Event", "Visit", "Meeting", "Speech", "Contest", "Festival", "Exhibition")
@@ -87,7 +91,7 @@ def home_view(store: Store | None, release: Release | None, settings: dict[str, 
                             "triples": stats.get("triples"), "quads": manifest.get("triples"),
                             "graphs": len(manifest.get("graphs") or []), "lookup": None,
                             "counts": [], "top_cities": [], "latest": [], "dumps": [], "temporal": stats.get("temporal"),
-                            "linksets": stats.get("linksets") or {}}
+                            "linksets": stats.get("linksets") or {}, "lists": []}
     for d in manifest.get("dumps") or []:
         if isinstance(d, dict) and d.get("file"):
             view["dumps"].append({"file": d["file"], "format": d.get("format", ""), "bytes": d.get("bytes"),
@@ -99,7 +103,8 @@ def home_view(store: Store | None, release: Release | None, settings: dict[str, 
     for label, cls in COUNTED:
         n = sum(counts.get(tw + c, 0) for c in groups.get(cls, (cls,)))
         if n:
-            view["counts"].append(Count(label, n))
+            view["counts"].append(Count(label, n, urls.url(f"id/{COUNT_LISTS[cls]}/")))
+    view["lists"] = [(k.title, urls.url(f"id/{k.name}/")) for k in BROWSE_KINDS.values()]
     if stats.get("entities"):
         view["counts"].append(Count("things in all", int(stats["entities"])))
     facts = Facts("", urls.base, tw, class_hierarchy(store))

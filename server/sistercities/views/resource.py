@@ -1,4 +1,4 @@
-"""Dereferencing: thing IRIs answer 303 to documents; documents, search, Wikidata lookup.
+"""Dereferencing: thing IRIs answer 303 to documents; documents, Wikidata lookup (search: views/search.py).
 
 Thin handlers over :mod:`sistercities.documents`, :mod:`sistercities.doccache`,
 :mod:`sistercities.search` and :mod:`sistercities.iripath`.
@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, request
 from markupsafe import escape
 from werkzeug.urls import iri_to_uri
 
@@ -24,7 +24,7 @@ from sistercities.doccache import Doc, DocCache, cache_key, etag, http_date, not
 from sistercities.documents import Documents, PageNotFound, render
 from sistercities.iripath import BadPath, iri_for, raw_request_path, split_extension
 from sistercities.jsonld_context import build_context
-from sistercities.search import BadQuery, Hit, LabelIndex, wikidata_qid
+from sistercities.search import LabelIndex, wikidata_qid
 from sistercities.uris import URLs
 from sistercities.views.common import error, site, urls
 
@@ -174,7 +174,7 @@ def _raw_path() -> str:
 
 def _page() -> int | Response:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 0 < int(raw) < 10**9:
+    if not re.fullmatch(r"[0-9]{1,12}", raw) or not 0 < int(raw) < 10**9:  # "²".isdigit(), int("²") fails
         return error(400, f"page must be a positive whole number, got {raw!r}.")
     return int(raw)
 
@@ -349,49 +349,6 @@ def _cell(u: URLs, t: Any) -> str:
     if isinstance(t, ox.NamedNode):
         return f'<a href="{escape(u.link(t.value))}">{escape(t.value)}</a>'
     return str(escape(t.value))
-
-
-# --- search --------------------------------------------------------------------
-def search() -> Response:
-    d = deref()
-    if d is None:
-        return error(503, "No dataset is loaded: run `sistercities build` first.")
-    fmt = (request.args.get("format") or "").lower()
-    as_json = fmt == "json" or (not fmt and negotiate(request.headers.get("Accept"), [HTML, JSON]) == JSON)
-    langs = parse_accept_language(request.headers.get("Accept-Language"))
-    q = request.args.get("q")
-    hits: list[Hit] = []
-    if q is None and as_json:
-        return error(400, "Missing query: /search?q=<some letters of a name>.")
-    if q is not None:
-        index = d.labels()
-        if index is None:
-            return error(503, "The search index is still being built (large datasets take a few seconds "
-                              "after a server starts); try again shortly.", {"Retry-After": str(INDEX_RETRY_AFTER)})
-        try:
-            hits = index.search(q, langs=langs)
-        except BadQuery as e:
-            return error(400, str(e))
-    if as_json:
-        absolute = urls(absolute=True)
-        resp = jsonify([{"iri": h.iri, "label": h.label, "alt_labels": h.alt_labels, "types": h.types,
-                         "score": h.score, "url": absolute.link(h.iri)} for h in hits])
-    else:
-        resp = Response(_search_html(q or "", hits, langs), mimetype=HTML)
-    resp.headers["Vary"] = "Accept, Accept-Language"
-    resp.headers["Cache-Control"] = f"public, max-age={site().settings['CACHE_MAX_AGE']}"
-    return resp
-
-
-def _search_html(q: str, hits: list[Hit], langs: list[str]) -> str:
-    render_search = _html_function("render_search")
-    if render_search is not None:
-        return str(render_search(q, hits, urls=urls(), langs=langs))
-    u = urls()
-    items = "".join(f'<li><a href="{escape(u.link(h.iri))}">{escape(h.label)}</a></li>' for h in hits)
-    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Search</title></head><body>'
-            f'<form action="/search"><input name="q" value="{escape(q)}"><button>Search</button></form>'
-            f"<ol>{items}</ol></body></html>")
 
 
 # --- Wikidata lookup -------------------------------------------------------------
