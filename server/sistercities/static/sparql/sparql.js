@@ -83,6 +83,10 @@
       if (/(^|[^\w:])([A-Za-z][\w-]*:[\w-]*|[?$]\w+)$/.test(before)) ed.showHint();
     });
     cm.on("change", function () { clearMark(); });
+    cm.getInputField().setAttribute("aria-label", "SPARQL query");  // the editor's own input gets the form's label
+    var scroller = cm.getScrollerElement();  // a scrollable region must be reachable by keyboard: focus goes to the editor
+    scroller.setAttribute("tabindex", "0");
+    scroller.addEventListener("focus", function () { cm.focus(); });
   } else {
     textarea.addEventListener("keydown", function (ev) { if ((ev.ctrlKey || ev.metaKey) && ev.key === "Enter") { ev.preventDefault(); run(); } });
   }
