@@ -25,7 +25,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from sistercities import __version__, dumps, stats
+from sistercities import __version__, defaultgraph, dumps, stats
 from sistercities.evidence import default_sources_dir
 from sistercities.rdfio import Input, input_hash, inputs, load
 from sistercities.release import CURRENT, MANIFEST, RELEASES, NoBuildError, Release, current
@@ -203,6 +203,10 @@ def _build_into(
                            sources_dir=sources_dir)
         if not report.ok:
             raise BuildError(f"invalid input: {report.summary()}", report)
+        quads = len(store)  # the named graphs' quads (validation never sees the default graph)
+        log("default graph (the union of the named graphs, each triple once)")
+        with Timer(report, "default_graph", log):
+            defaultgraph.fill(store)
         log("statistics")
         with Timer(report, "stats", log):
             per_graph = stats.graph_triples(store)
@@ -218,7 +222,6 @@ def _build_into(
         for g in graphs.values():
             if len(g["files"]) > 1:
                 g["file"] = g["files"][0].split("/", 1)[0] + "/"
-        total = len(store)
     finally:
         del store
         gc.collect()
@@ -229,7 +232,7 @@ def _build_into(
         "input_hash": digest,
         "base_iri": base,
         "software_version": __version__,
-        "triples": total,
+        "triples": quads,  # quads of the named graphs; the default graph's triples are stats.triples
         "graphs": list(graphs.values()),
         "dumps": dump_list,
         "stats": st,
