@@ -4,8 +4,9 @@ SPARQL's default graph is an RDF graph, a set.  Oxigraph's
 ``use_default_graph_as_union`` is the union of the graphs as a multiset: a
 triple stated by two sources (two named graphs) came back twice, and
 ``COUNT(*)`` counted quads.  So the build writes the union, de-duplicated, into
-the store's real default graph (:func:`fill`), after validation and before the
-statistics and dumps, and queries that name no dataset read that graph.
+the store's real default graph (:func:`fill`), as the last step of a build
+(validation, statistics and dumps read the named graphs as before, so the dumps
+stay native), and queries that name no dataset read that graph.
 
 What is in it: the named graphs the build loads -- the data graphs
 (``{base}graph/<slug>``), the ontology (``{base}ontology``) and the shapes

@@ -70,11 +70,12 @@ def _sha256(path: Path) -> str:
 def write_one(store: ox.Store, fmt: DumpFormat, path: Path, base: str, *, distinct_triples: int | None = None) -> int:
     """Write one dump; return the number of triples (or quads) written.
 
-    Dataset formats hold the named graphs' quads only (:func:`defaultgraph.named_quads`):
-    the store's default graph is a copy of their union, and writing it too would
-    state every triple once more.  Triple formats are the default graph, each
-    triple once: dumped natively when the build wrote it; for a store without one
-    (older stores, tests), when no triple occurs in two graphs
+    Dataset formats hold the named graphs' quads only: the build writes them before
+    it fills the default graph (:mod:`sistercities.defaultgraph`), natively; from a
+    store whose default graph is filled, :func:`defaultgraph.named_quads` leaves the
+    copy out (writing it would state every triple once more).  Triple formats are
+    the union, each triple once: the default graph, natively, when it is filled;
+    otherwise (the build's order), when no triple occurs in two graphs
     (``distinct_triples == len(store)``) the graphs are dumped one after the other,
     natively; otherwise a de-duplicating CONSTRUCT is streamed (slower).
     """
@@ -84,11 +85,15 @@ def write_one(store: ox.Store, fmt: DumpFormat, path: Path, base: str, *, distin
         else open(path, "wb")  # noqa: SIM115
     )
     with out:
+        filled = defaultgraph.is_filled(store)
+        if fmt.quads and not filled:  # the build dumps before it writes the default graph: natively, fast
+            store.dump(out, fmt.ox_format, prefixes=pfx)
+            return len(store)
         if fmt.quads:
             quads = _Counter(defaultgraph.named_quads(store))
             ox.serialize(quads, out, fmt.ox_format, prefixes=pfx)
             return quads.n
-        if defaultgraph.is_filled(store):
+        if filled:
             store.dump(out, fmt.ox_format, from_graph=defaultgraph.DEFAULT, prefixes=pfx)
             return distinct_triples if distinct_triples is not None else _default_graph_size(store)
         if distinct_triples is not None and distinct_triples == len(store):

@@ -1,10 +1,10 @@
 """VoID statistics of a built store, computed with SPARQL on pyoxigraph.
 
 Every figure is over the union of all named graphs taken as a SET of triples
-(a triple stated in two graphs counts once): the store's default graph, which
-the build fills with exactly that (:mod:`sistercities.defaultgraph`; a store
-without one is read as the union); ``graph_triples`` gives the per-graph quad
-counts.  Queries put triple patterns first (see
+(a triple stated in two graphs counts once): what the store's default graph
+holds once the build has filled it (:mod:`sistercities.defaultgraph`; the build
+computes these before, reading the union, and every count is DISTINCT, so both
+give the same figures); ``graph_triples`` gives the per-graph quad counts.  Queries put triple patterns first (see
 stack-facts.md) and stay fast at 1M+ triples.  Never imports Flask.
 """
 
