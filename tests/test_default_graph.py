@@ -183,7 +183,8 @@ def test_dumps_of_a_filled_store(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("overlap", [False, True], ids=["graphs-disjoint", "triple-in-two-graphs"])
 def test_dumps_of_a_store_without_a_default_graph(tmp_path: Path, overlap: bool) -> None:
-    # an older store: disjoint graphs are dumped graph by graph; overlapping ones through a DISTINCT union
+    # as in a build (dumps come before the default graph): disjoint graphs are dumped graph by graph, overlapping
+    # ones through a DISTINCT union; dataset formats natively
     s = _two_sources()
     if not overlap:
         s.remove(ox.Quad(ox.NamedNode(BASE + "id/a"), ox.NamedNode(TW + "p"), ox.Literal("shared"),
