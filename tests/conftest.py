@@ -2,7 +2,8 @@
 
 * ``built``      – a release built once per session from the real ontology/, shapes/ and data/.
 * ``store``      – its pyoxigraph store, read-only (:class:`sistercities.store.EmbeddedStore`).
-* ``sparql``     – ``sparql(query) -> list[dict[var, pyoxigraph term]]`` over it (default graph = union).
+* ``sparql``     – ``sparql(query) -> list[dict[var, pyoxigraph term]]`` over it (the default graph: the
+  union of the named graphs, each triple once).
 * ``app`` / ``client`` / ``runner`` – Flask's test trio on that build.
 * ``live_server`` – a real ``sistercities serve`` (gunicorn) process on a free loopback port;
   yields its root URL and is stopped by PID at the end of the session.

@@ -276,6 +276,7 @@ def test_dumps_keep_named_graphs_and_union_drops_duplicates(tmp_path: Path) -> N
 @pytest.mark.parametrize("dup", [False, True], ids=["graphs-disjoint", "triple-in-two-graphs"])
 def test_union_dumps_hold_each_triple_once(tmp_path: Path, dup: bool) -> None:
     # two code paths: disjoint graphs are dumped graph by graph; overlapping ones through a DISTINCT union
+    # (the build dumps before it writes the default graph; dumps of a filled store: test_default_graph.py)
     other = PREFIXES + ('<id/city/a> rdfs:label "A"@en .\n' if dup else '<id/city/b> rdfs:label "B"@en .\n')
     project = make_project(tmp_path / "p", {"g.ttl": GOOD_DATA, "h.ttl": other})
     build(project, tmp_path / "build", BASE)

@@ -1,7 +1,7 @@
 """Evidence and roles at the time, asked of the REAL data built into a store.
 
 Uses the session-scoped ``sparql`` fixture of tests/conftest.py (the real ontology/, shapes/
-and data/ built once; default graph = union of the named graphs), so these tests check the
+and data/ built once; default graph = union of the named graphs, each triple once), so these tests check the
 curated data itself, not a toy graph: the tw:evidence shorthand of data/*.ttl must have been
 expanded into tw:Evidence nodes and tw:capacity must reach an org:Membership in one hop.
 """

@@ -1,7 +1,7 @@
 """Researchers' questions as SPARQL over the BUILT store, with exact answers, dates and sources.
 
 Uses the ``sparql`` fixture of tests/conftest.py: ``sparql(query) -> list[dict[var, pyoxigraph term]]``
-over the built release, whose default graph is the union of the named graphs.
+over the built release, whose default graph is the union of the named graphs (each triple once).
 """
 
 from __future__ import annotations

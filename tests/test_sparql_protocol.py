@@ -81,6 +81,15 @@ def test_default_graph_is_union_of_named_graphs(live_server: str) -> None:
     assert ask(get(live_server, {"query": q}))
 
 
+def test_default_graph_is_a_set(live_server: str) -> None:
+    """Khabarovsk twinnedWith Niigata is stated by two sources (two graphs): the default graph has it once (issue 15)."""
+    link = f"<{BASE}id/city/khabarovsk> <https://w3id.org/twinning/ontology/twinnedWith> <{BASE}id/city/niigata>"
+    count = get(live_server, {"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ {link} }}"}).json()
+    assert count["results"]["bindings"][0]["n"]["value"] == "1"
+    graphs = get(live_server, {"query": f"SELECT ?g WHERE {{ GRAPH ?g {{ {link} }} }}"}).json()
+    assert len(graphs["results"]["bindings"]) == 2
+
+
 def test_query_dataset_default_graph(live_server: str) -> None:
     assert ask(get(live_server, {"query": ASK_ODESA, "default-graph-uri": REF}))
     assert not ask(get(live_server, {"query": ASK_ODESA, "default-graph-uri": BASE + "ontology"}))

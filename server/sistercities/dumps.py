@@ -1,8 +1,8 @@
 """Write the release's dumps from the built store (pyoxigraph, streaming).
 
-* ``sistercities-<v>.ttl``    Turtle, default graph = union of all graphs (each triple once)
+* ``sistercities-<v>.ttl``    Turtle, the default graph = union of all graphs (each triple once)
 * ``sistercities-<v>.nt.gz``  N-Triples, gzip, same triples
-* ``sistercities-<v>.nq.gz``  N-Quads, gzip, keeps the named graphs
+* ``sistercities-<v>.nq.gz``  N-Quads, gzip, keeps the named graphs (not the default graph's copy)
 * ``sistercities-<v>.trig``   TriG, keeps the named graphs
 * ``sistercities-<v>.jsonld``  JSON-LD, keeps the named graphs
 
@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
+from sistercities import defaultgraph
 from sistercities.serialize import prefixes
 
 UNION = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"  # pyoxigraph de-duplicates CONSTRUCT output
@@ -69,11 +70,14 @@ def _sha256(path: Path) -> str:
 def write_one(store: ox.Store, fmt: DumpFormat, path: Path, base: str, *, distinct_triples: int | None = None) -> int:
     """Write one dump; return the number of triples (or quads) written.
 
-    Dataset formats are dumped natively by pyoxigraph (the build never writes the
-    default graph, so the store's quads are exactly the named graphs' quads).
-    Triple formats need the union with each triple once: when no triple occurs in two
-    graphs (``distinct_triples == len(store)``) the graphs are dumped one after the
-    other, natively; otherwise a de-duplicating CONSTRUCT is streamed (slower).
+    Dataset formats hold the named graphs' quads only: the build writes them before
+    it fills the default graph (:mod:`sistercities.defaultgraph`), natively; from a
+    store whose default graph is filled, :func:`defaultgraph.named_quads` leaves the
+    copy out (writing it would state every triple once more).  Triple formats are
+    the union, each triple once: the default graph, natively, when it is filled;
+    otherwise (the build's order), when no triple occurs in two graphs
+    (``distinct_triples == len(store)``) the graphs are dumped one after the other,
+    natively; otherwise a de-duplicating CONSTRUCT is streamed (slower).
     """
     pfx = prefixes(base) if fmt.ox_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     out: BinaryIO = (
@@ -81,9 +85,17 @@ def write_one(store: ox.Store, fmt: DumpFormat, path: Path, base: str, *, distin
         else open(path, "wb")  # noqa: SIM115
     )
     with out:
-        if fmt.quads:
+        filled = defaultgraph.is_filled(store)
+        if fmt.quads and not filled:  # the build dumps before it writes the default graph: natively, fast
             store.dump(out, fmt.ox_format, prefixes=pfx)
             return len(store)
+        if fmt.quads:
+            quads = _Counter(defaultgraph.named_quads(store))
+            ox.serialize(quads, out, fmt.ox_format, prefixes=pfx)
+            return quads.n
+        if filled:
+            store.dump(out, fmt.ox_format, from_graph=defaultgraph.DEFAULT, prefixes=pfx)
+            return distinct_triples if distinct_triples is not None else _default_graph_size(store)
         if distinct_triples is not None and distinct_triples == len(store):
             graphs = sorted(store.named_graphs(), key=str)
             for g in graphs:  # (Turtle allows @prefix to be declared again mid-document)
@@ -92,6 +104,12 @@ def write_one(store: ox.Store, fmt: DumpFormat, path: Path, base: str, *, distin
         data = _Counter(store.query(UNION, use_default_graph_as_union=True))
         ox.serialize(data, out, fmt.ox_format, prefixes=pfx)
         return data.n
+
+
+def _default_graph_size(store: ox.Store) -> int:
+    res = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert isinstance(res, ox.QuerySolutions)
+    return int(next(iter(res))["n"].value)
 
 
 def write_all(store: ox.Store, dumps_dir: Path, version: str, base: str,

@@ -7,7 +7,19 @@
 
 Both answer the same four calls with pyoxigraph terms, so the code above
 them does not care where the data lives.  The default graph is the union of
-the named graphs unless a caller passes ``default_graphs``.  Never imports Flask.
+the named graphs, each triple once, unless a caller passes ``default_graphs``:
+for the embedded store that is the store's own default graph, which the build
+writes (:mod:`sistercities.defaultgraph`); ``named_graphs`` alone means an
+empty default graph (SPARQL 1.1 Query §13.2).
+
+A remote endpoint has its own default graph, set up by whoever loads it: the
+publish step (issue 12) must make it the same set -- load the N-Triples dump
+(the default graph, each triple once) into the endpoint's default graph and the
+N-Quads dump into its named graphs, or use a store whose union default graph is
+a set (Fuseki/TDB2 ``tdb2:unionDefaultGraph``; *not* ``oxigraph serve
+--union-default-graph``, which repeats a triple once per graph).  Until then,
+counts over a remote default graph are whatever that endpoint says.  Never
+imports Flask.
 """
 
 from __future__ import annotations
@@ -21,6 +33,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import pyoxigraph as ox
+
+from sistercities import defaultgraph
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Any]
@@ -82,7 +96,8 @@ class Store(abc.ABC):
         obj: Term | None = None,
         graph: ox.NamedNode | None = None,
     ) -> Iterable[ox.Quad]:
-        """Quads matching a pattern (None = any), across all named graphs."""
+        """Quads matching a pattern (None = any), across all named graphs (never the
+        default graph, which only repeats them)."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the store."""
@@ -97,12 +112,11 @@ def _iri_ok(iri: str) -> bool:
     return not any(c in iri for c in '<>"{}|^`\\ ')
 
 
-def _dataset_kw(default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None) -> dict[str, Any]:
-    kw: dict[str, Any] = {}
-    if default_graphs:
-        kw["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    elif not named_graphs:
-        kw["use_default_graph_as_union"] = True
+def _dataset_kw(store: ox.Store, default_graphs: Sequence[str] | None,
+                named_graphs: Sequence[str] | None) -> dict[str, Any]:
+    if not default_graphs and not named_graphs:
+        return defaultgraph.dataset_kw(store)
+    kw: dict[str, Any] = {"default_graph": [ox.NamedNode(g) for g in default_graphs or ()]}  # [] = empty
     if named_graphs:
         kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     return kw
@@ -120,7 +134,7 @@ class EmbeddedStore(Store):
             self.ox = ox.Store.read_only(str(path))
 
     def query(self, sparql, *, default_graphs=None, named_graphs=None):  # type: ignore[no-untyped-def]
-        return self.ox.query(sparql, **_dataset_kw(default_graphs, named_graphs))
+        return self.ox.query(sparql, **_dataset_kw(self.ox, default_graphs, named_graphs))
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None):  # type: ignore[no-untyped-def]
         for q in self.ox.quads_for_pattern(subject, predicate, obj, graph):

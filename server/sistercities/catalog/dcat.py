@@ -195,7 +195,8 @@ def dcat_graph(d: Description) -> Graph:
     # the SPARQL service and its distribution
     g.add((svc, RDF.type, DCAT.DataService))
     g.add((svc, DCTERMS.title, Literal(d.title + " — SPARQL endpoint", lang="en")))
-    g.add((svc, DCTERMS.description, Literal("SPARQL 1.1 query endpoint over every named graph; the default graph is their union.",
+    g.add((svc, DCTERMS.description, Literal("SPARQL 1.1 query endpoint over every named graph; "
+                                             "the default graph is their union, each triple once.",
                                              lang="en")))
     g.add((svc, DCAT.endpointURL, URIRef(d.endpoint)))
     g.add((svc, DCAT.endpointDescription, URIRef(d.endpoint)))

@@ -7,7 +7,9 @@ waiting thread (and, in gthread workers, the other requests) keep running.
 A query cannot be interrupted, so on timeout the caller answers 503 and the
 worker retires (:mod:`sistercities.lifecycle`): its exit stops the work and
 gunicorn replaces it.  For a remote store the query is forwarded with the
-same deadline.  Relative IRIs resolve against ``Job.base_iri`` (see
+same deadline.  A job that names no dataset reads the store's default graph
+(the build writes the union of the named graphs there, each triple once:
+:mod:`sistercities.defaultgraph`).  Relative IRIs resolve against ``Job.base_iri`` (see
 :mod:`sistercities.sparql.baseiri`).  Never imports Flask.
 """
 
@@ -48,7 +50,7 @@ class Job:
     query: str
     mime: str
     max_bytes: int
-    union: bool = False
+    union: bool = False  # Oxigraph's union of all graphs (a multiset): only for a store whose default graph is empty
     default_graphs: tuple[str, ...] | None = None  # None: not given; () : empty default graph
     named_graphs: tuple[str, ...] | None = None
     base_iri: str | None = None  # what relative IRIs resolve against when the query has no BASE (baseiri.py)
@@ -76,7 +78,7 @@ def _dataset(job: Job) -> dict[str, Any]:
     if job.union:
         kw["use_default_graph_as_union"] = True
     if job.default_graphs is not None:
-        kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs] or [ox.DefaultGraph()]
+        kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]  # [] is an empty default graph
     if job.named_graphs is not None:
         kw["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     return kw

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from sistercities import describe
+from sistercities import defaultgraph, describe
 from sistercities.conneg import HTML, TRIPLE_FORMATS
 from sistercities.html.values import human_size
 from sistercities.ratelimit import QUERY_RETRY_AFTER, ClientLimits
@@ -149,14 +149,19 @@ def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
                   base_iri=base)
     elif info.has_dataset_clause:  # the query's own FROM / FROM NAMED, looked up in our store only
         job = Job(req.query, mime, limit, base_iri=base)
-    else:  # default graph = union of all named graphs; all named graphs available
-        job = Job(req.query, mime, limit, union=True, base_iri=base)
+    else:  # the store's default graph (the named graphs' union, each triple once); all named graphs available
+        job = Job(req.query, mime, limit, union=_union_needed(s.store), base_iri=base)
     limits: ClientLimits = current_app.extensions["sistercities.limits"]
     with limits.query_slot(request.remote_addr or "-") as wait:
         if wait is not None:
             return Outcome("limited", message=f"Your address already has {limits.max_queries} SPARQL queries running "
                                               f"(MAX_CLIENT_QUERIES). Try again in {wait} s.")
         return _execute(req, info, job)
+
+
+def _union_needed(store: object) -> bool:
+    """A release built before the default graph was written (sistercities.defaultgraph) is read as the union."""
+    return isinstance(store, EmbeddedStore) and not defaultgraph.is_filled(store.ox)
 
 
 def _execute(req: QueryRequest, info: safety.QueryInfo, job: Job) -> Outcome:
