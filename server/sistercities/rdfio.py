@@ -45,9 +45,15 @@ def inputs(project: Path, base: str) -> list[Input]:
     return found
 
 
+#: Bump when the build writes something different from the same inputs (a new step, a new layout), so that
+#: an existing release is not taken as up to date: 2 = evidence expanded, 3 = a deduplicated default graph.
+BUILD_FORMAT = 3
+
+
 def input_hash(files: Iterable[Input], base: str, extra: Iterable[Path] = ()) -> str:
-    """sha256 over file paths + contents + BASE_IRI + software version (+ ``extra`` files: the source texts)."""
-    h = hashlib.sha256(f"sistercities {__version__}\0{base}\0".encode())
+    """sha256 over file paths + contents + BASE_IRI + software version + :data:`BUILD_FORMAT` (+ ``extra``
+    files: the source texts)."""
+    h = hashlib.sha256(f"sistercities {__version__} format {BUILD_FORMAT}\0{base}\0".encode())
     for rel, path in [*((f.rel, f.path) for f in files), *((f"sources/{p.name}", p) for p in extra)]:
         h.update(rel.encode() + b"\0")
         with open(path, "rb") as fh:
