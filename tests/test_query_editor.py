@@ -130,6 +130,7 @@ def test_editor_offline_highlights_completes_runs_sorts_pages_downloads(tab: Pag
     hints.wait_for()
     assert "tw:twinnedWith" in hints.inner_text()
     page.locator(".CodeMirror-hint", has_text="tw:twinnedWith").first.click()
+    hints.wait_for(state="detached")  # the pick is in; under load a key typed before this can be lost
     page.keyboard.type(" ?b }\nLIMIT 3")
     assert "?a tw:twinnedWith ?b }" in tab.query()
 

@@ -165,6 +165,7 @@ def test_gthread_worker_serves_light_queries_beside_a_runaway_then_retires(
         assert fresh != worker
         assert _light(root).json()["boolean"] is True
         pids = _group(proc.pid)
+        time.sleep(1.0)  # let the fresh worker finish starting (it opens the store, builds nothing else)
         before = _cpu_seconds(pids)
         time.sleep(1.0)
         assert _cpu_seconds(pids) - before < 0.3
