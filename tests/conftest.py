@@ -147,3 +147,32 @@ def live_server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         yield root
     finally:
         stop_server(proc)
+
+
+# --- a real headless Chromium (Debian's, driven by Playwright) -------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def ensure_chromium() -> str:
+    """The Chromium executable, installed by ``scripts/install-browser`` if missing (else the test is skipped)."""
+    if not Path(CHROMIUM).exists():
+        script = ROOT / "scripts" / "install-browser"
+        result = subprocess.run([str(script)], capture_output=True, text=True, timeout=900)
+        if not Path(CHROMIUM).exists():
+            pytest.skip(f"Chromium is not installed and cannot be installed here: {result.stderr.strip()[-300:]}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    exe = ensure_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

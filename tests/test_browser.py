@@ -18,35 +18,12 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def ensure_chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        script = ROOT / "scripts" / "install-browser"
-        result = subprocess.run([str(script)], capture_output=True, text=True, timeout=900)
-        if not Path(CHROMIUM).exists():
-            pytest.skip(f"Chromium is not installed and cannot be installed here: {result.stderr.strip()[-300:]}")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    exe = ensure_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+ARGS = CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")

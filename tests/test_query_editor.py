@@ -23,7 +23,6 @@ import pytest
 import requests
 
 from conftest import ROOT, start_server, stop_server
-from test_browser import ARGS, ensure_chromium
 
 pytestmark = pytest.mark.browser
 
@@ -38,18 +37,6 @@ window.__csp = [];
 document.addEventListener('securitypolicyviolation',
   function (e) { window.__csp.push(e.violatedDirective + ' ' + e.blockedURI); });
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    exe = ensure_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Page:

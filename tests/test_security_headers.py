@@ -190,7 +190,8 @@ def test_every_html_page_kind_fits_the_csp(client, built: Release) -> None:  # t
 def test_real_browser_reports_no_csp_violation(live_server: str) -> None:
     """Chromium enforces the policy: pages render, styles load, and the SPARQL page's script
     runs a query with fetch() and draws the table, with no violation logged."""
-    from test_browser import ARGS, ensure_chromium
+    from conftest import CHROMIUM_ARGS as ARGS
+    from conftest import ensure_chromium
 
     exe = ensure_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -229,22 +228,35 @@ def quality(store: ox.Store, project: Path, base: str, index: FileIndex) -> list
 # --- the whole thing -----------------------------------------------------------------
 
 
-GraphPlace = Callable[[Issue, ox.NamedNode | ox.BlankNode, str], Issue]
+GraphPlace = Callable[..., Issue]  # (issue, node, graph[, near]) -> issue
 
 
 def _graph_placer(files: list[Input], base: str) -> GraphPlace:
-    """``place(issue, node, graph)``: the line of ``node`` as a subject in the data file of ``graph``."""
+    """``place(issue, node, graph, near=None)``: the line of ``node`` as a subject in the data file of ``graph``,
+    or, when ``near`` is given (a quotation), the line where those words are written."""
     locator = Locator(base)
     by_graph = {f.graph: f for f in files if f.kind == DATA}
 
-    def place(issue: Issue, node: ox.NamedNode | ox.BlankNode, graph: str) -> Issue:
+    def place(issue: Issue, node: ox.NamedNode | ox.BlankNode, graph: str, near: str | None = None) -> Issue:
         f = by_graph.get(graph)
         if f is not None:
             issue.file = f.rel
             issue.line = locator.line_of(f.path, node.value, subject=True) if isinstance(node, ox.NamedNode) else None
+            if near:
+                issue.line = _line_with(f.path, near) or issue.line
         return issue
 
     return place
+
+
+def _line_with(path: Path, text: str) -> int | None:
+    """The first line of ``path`` holding the start of ``text`` (up to an ellipsis, 40 characters)."""
+    needle = text.split("…")[0].strip()[:40]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if needle and needle in line), None)
 
 
 def expand_evidence(store: ox.Store, files: list[Input], base: str) -> list[Issue]:
@@ -252,27 +264,8 @@ def expand_evidence(store: ox.Store, files: list[Input], base: str) -> list[Issu
     return expand(store, sorted({f.graph for f in files if f.kind == DATA}), base, _graph_placer(files, base))
 
 
-def _quotation_line(project: Path, issue: Issue, text: str) -> Issue:
-    """Point an evidence issue at the line where its quotation is written."""
-    if issue.file and text:
-        needle = text.split("…")[0].strip()[:40]
-        try:
-            for n, line in enumerate((project / issue.file).read_text(encoding="utf-8").splitlines(), 1):
-                if needle and needle in line:
-                    issue.line = n
-                    break
-        except (OSError, UnicodeDecodeError):
-            pass
-    return issue
-
-
-def quotations(store: ox.Store, project: Path, files: list[Input], base: str, sources_dir: Path | None) -> list[Issue]:
-    found = check_quotations(store, base, sources_dir, _graph_placer(files, base))
-    for i in found:
-        m = re.search(r"“(.*)” is not in", i.message)
-        if m:
-            _quotation_line(project, i, m.group(1))
-    return found
+def quotations(store: ox.Store, files: list[Input], base: str, sources_dir: Path | None) -> list[Issue]:
+    return check_quotations(store, base, sources_dir, _graph_placer(files, base))
 
 
 @contextlib.contextmanager
@@ -302,7 +295,7 @@ def validate_store(
         report.extend(references.check(store, files, base, locator))
         report.checks.append("terms")
     with Timer(report, "quotations", log):
-        report.extend(quotations(store, project, files, base, sources_dir or default_sources_dir(project)))
+        report.extend(quotations(store, files, base, sources_dir or default_sources_dir(project)))
         report.checks.append("quotations")
     if shacl_check:
         with Timer(report, "shacl", log), _quiet_rdflib():

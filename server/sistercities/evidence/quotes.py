@@ -33,8 +33,9 @@ ELLIPSIS = "…"
 #: A quotation longer than this many characters is reported (quote no more than the evidence needs).
 LONG_QUOTATION = 300
 
-#: ``place(issue, node, graph)`` fills in the file and line of ``node`` in ``graph``'s file.
-Place = Callable[[Issue, ox.NamedNode | ox.BlankNode, str], Issue]
+#: ``place(issue, node, graph, near)`` fills in the file and line: of ``node`` in ``graph``'s file, or of the
+#: words ``near`` (the quotation) when given.
+Place = Callable[[Issue, ox.NamedNode | ox.BlankNode, str, str | None], Issue]
 
 
 def default_sources_dir(project: Path) -> Path:
@@ -116,9 +117,10 @@ def check_quotations(store: ox.Store, base: str, sources_dir: Path | None, place
         graph = next((q.graph_name.value for q in store.quads_for_pattern(ev, t_quote, None, None)
                       if isinstance(q.graph_name, ox.NamedNode)), "")
 
-        def issue(sev: str, msg: str, focus: ox.NamedNode = where, pname: str = pname, graph: str = graph) -> None:
+        def issue(sev: str, msg: str, focus: ox.NamedNode = where, pname: str = pname, graph: str = graph,
+                  near: str | None = None) -> None:
             issues.append(place(Issue(sev, "evidence", msg, focus=compact(focus.value, base), path="tw:quotation",
-                                      value=pname), focus, graph))
+                                      value=pname), focus, graph, near))
 
         doc, num = one(para, DCT_PART), one(para, t_num)
         fname = one(doc, t_file) if isinstance(doc, ox.NamedNode) else None
@@ -142,7 +144,7 @@ def check_quotations(store: ox.Store, base: str, sources_dir: Path | None, place
             where_else = [i + 1 for i, t in enumerate(paras) if occurs(q, t)]
             hint = (f"; it is in paragraph {', '.join(map(str, where_else))}" if where_else
                     else f"; closest: “{_closest(q, text)}”")
-            issue(ERROR, f"quotation “{q}” is not in {pname} of {fname.value}{hint}")
+            issue(ERROR, f"quotation “{q}” is not in {pname} of {fname.value}{hint}", near=q)
         elif len(q) > LONG_QUOTATION and len(_space(q)) > 0.8 * len(text):
             issue(WARNING, f"quotation of {len(q)} characters is most of {pname}: quote only the words that support "
                            "the statement")

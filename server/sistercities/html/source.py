@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -58,10 +58,7 @@ def source_sections(store: Store, facts: Facts, page: Page, urls: URLs, langs: S
         f"SELECT ?para ?ev WHERE {{ ?para <{DCT_ISPARTOF}> {n} . ?ev <{PROV_QUOTED}> ?para }}"
     )
     evidence = {r["ev"].value for r in quoted}
-    describe_more(store, facts, evidence, full=True)
-    mentioned = {o.value for ev in evidence for p in (RDF_SUBJECT, RDF_PREDICATE, RDF_OBJECT)
-                 for o in facts.objects(ev, p) if isinstance(o, ox.NamedNode)}
-    describe_more(store, facts, mentioned - facts.described)
+    describe_evidence(store, facts, evidence)
     ev_by_para: dict[str, list[str]] = {}
     for r in quoted:
         ev_by_para.setdefault(r["para"].value, []).append(r["ev"].value)
@@ -109,12 +106,18 @@ def quotations(facts: Facts, evidence: Sequence[str], urls: URLs, langs: Sequenc
     return sorted(out, key=lambda quote: quote.text)
 
 
-def paragraph_sections(store: Store, facts: Facts, page: Page, urls: URLs, langs: Sequence[str]) -> None:
-    """A paragraph's page: the quotations drawn from it and the statements each supports."""
-    evidence = sorted(set(facts.subjects(PROV_QUOTED, facts.focus)))
-    describe_more(store, facts, set(evidence) - facts.described, full=True)
+def describe_evidence(store: Store, facts: Facts, evidence: Iterable[str]) -> None:
+    """Fetch the evidence nodes in full and the names of the statements they support."""
+    evidence = set(evidence)
+    describe_more(store, facts, evidence - facts.described, full=True)
     mentioned = {o.value for ev in evidence for p in (RDF_SUBJECT, RDF_PREDICATE, RDF_OBJECT)
                  for o in facts.objects(ev, p) if isinstance(o, ox.NamedNode)}
     describe_more(store, facts, mentioned - facts.described)
+
+
+def paragraph_sections(store: Store, facts: Facts, page: Page, urls: URLs, langs: Sequence[str]) -> None:
+    """A paragraph's page: the quotations drawn from it and the statements each supports."""
+    evidence = sorted(set(facts.subjects(PROV_QUOTED, facts.focus)))
+    describe_evidence(store, facts, evidence)
     page.extra["quotations"] = quotations(facts, evidence, urls, langs)
     page.related = [r for r in page.related if r.thing.iri not in set(evidence)]
