@@ -176,3 +176,45 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+# --- a Wikidata-shaped SPARQL endpoint (the Oxigraph server, loopback only) ------------------------
+
+WIKIDATA_FIXTURE = ROOT / "tests" / "fixtures" / "wikidata" / "wikidata.ttl"
+
+
+def start_oxigraph(files: list[Path], location: Path, log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Load ``files`` into a fresh Oxigraph store at ``location`` and serve it read-only on a free
+    loopback port; return (process, SPARQL query URL) once it answers.  Stop it with :func:`stop_server`."""
+    binary = Path(sys.executable).parent / "oxigraph"
+    for f in files:
+        subprocess.run([str(binary), "load", "--location", str(location), "--file", str(f)],
+                       check=True, capture_output=True)
+    port = free_port()
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen([str(binary), "serve-read-only", "--location", str(location),
+                             "--bind", f"127.0.0.1:{port}"],
+                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/query"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"oxigraph serve-read-only exited with {proc.returncode}")
+        try:
+            if requests.get(url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                return proc, url
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    stop_server(proc)
+    raise RuntimeError("oxigraph serve-read-only did not answer within 30 s")
+
+
+@pytest.fixture(scope="session")
+def wikidata_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SPARQL query URL of the Wikidata-shaped fixture (tests/fixtures/wikidata/wikidata.ttl)."""
+    proc, url = start_oxigraph([WIKIDATA_FIXTURE], tmp_path_factory.mktemp("wikidata-store") / "store")
+    try:
+        yield url
+    finally:
+        stop_server(proc)
