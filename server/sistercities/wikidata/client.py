@@ -22,7 +22,6 @@ import hashlib
 import http.client
 import json
 import os
-import socket
 import tempfile
 import time
 import urllib.error
@@ -191,11 +190,11 @@ class WikidataClient:
         except SPARQLWrapperException as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise WikidataError(f"{self.endpoint}: {first}") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise WikidataError(f"{self.endpoint}: no answer within {self.timeout:g} s (timeout)") from None
         except urllib.error.URLError as e:
             reason = e.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
+            if isinstance(reason, TimeoutError):
                 raise WikidataError(f"{self.endpoint}: no answer within {self.timeout:g} s (timeout)") from None
             raise WikidataError(f"{self.endpoint}: unreachable ({reason})") from None
         except (OSError, http.client.HTTPException, ValueError) as e:
