@@ -53,7 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLISHER_NAME", "The sistercities project", "Publisher named in the catalogue (foaf:name)."),
     Setting("PUBLISHER_URL", "https://w3id.org/twinning/", "Publisher's home page."),
     Setting("CONTACT_EMAIL", "data@sistercities.example.org", "Contact e-mail in the catalogue's vCard."),
-    Setting("WIKIDATA_SPARQL_URL", "https://query.wikidata.org/sparql", "Endpoint the `sistercities wikidata` commands ask (the server never does)."),
+    Setting("WIKIDATA_SPARQL_URL", "https://query.wikidata.org/sparql", "Endpoint the `sistercities wikidata` commands ask."),
     Setting("WIKIDATA_USER_AGENT", "", "User-Agent sent to it; empty = `sistercities/<version> (…; CONTACT_EMAIL)`."),
     Setting("WIKIDATA_RATE", 2.0, "Requests per second at most to the Wikidata endpoint; 429/503 are retried after `Retry-After`.", float),
     Setting("WIKIDATA_TIMEOUT", 60.0, "Seconds one Wikidata request may take.", float),
