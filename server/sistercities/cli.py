@@ -226,5 +226,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     os.execve(gunicorn, args, env)
 
 
+from sistercities.wikidata.cli import group as _wikidata_group  # noqa: E402
+
+main.add_command(_wikidata_group)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
