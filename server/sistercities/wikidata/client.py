@@ -164,7 +164,7 @@ class WikidataClient:
                                     + (f" after {attempt} retries" if attempt else "")) from None
 
     def _retry_after(self, e: urllib.error.HTTPError, attempt: int) -> float:
-        raw = (e.headers or {}).get("Retry-After", "") if e.headers is not None else ""
+        raw = e.headers.get("Retry-After", "") if e.headers is not None else ""
         wait = 2.0 ** attempt
         try:
             wait = float(str(raw).strip())
