@@ -1,0 +1,54 @@
+"""``sistercities wikidata reconcile`` and ``sistercities wikidata accept FILE``: thin commands over
+:mod:`.reconcile` and :mod:`.accept`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sistercities.wikidata.cli import client, fail, group, settings
+from sistercities.wikidata.client import WikidataError
+from sistercities.wikidata.entities import ProjectError, read_project
+from sistercities.wikidata.files import write_atomic
+from sistercities.wikidata.reconcile import DEFAULT_LIMIT, reconcile, review_csv, summary
+
+_PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=".",
+                        show_default=True, help="Folder holding ontology/ and data/.")
+
+
+@group.command("reconcile")
+@_PROJECT
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("wikidata-review.csv"),
+              show_default=True, help="The review file to write (CSV).")
+@click.option("--refresh", is_flag=True, help="Ask the endpoint again instead of using cached answers.")
+@click.option("--limit-per-entity", type=click.IntRange(min=0), default=DEFAULT_LIMIT, show_default=True,
+              help="Keep at most N candidates per entity, best first (0 = all).")
+@click.pass_context
+def reconcile_cmd(ctx: click.Context, project: Path, out: Path, refresh: bool, limit_per_entity: int) -> None:
+    """Find Wikidata candidates for cities, countries and organisations without a link.
+
+    \b
+    Asks WIKIDATA_SPARQL_URL for items whose label or alternative label is exactly one of ours
+    (in our languages, and as @en), scores them by class hierarchy (P31/P279*), country (P17)
+    and distance (P625), and writes a review CSV sorted by entity, best candidate first:
+      our_iri,our_label,candidate_qid,candidate_label,candidate_description,
+      candidate_country,distance_km,score,reasons,accepted
+    Mark the right rows `yes` in the accepted column, then run `sistercities wikidata accept FILE`.
+    It never writes a link itself.
+    """
+    cfg = settings(ctx)
+    try:
+        proj = read_project(project, cfg["BASE_IRI"])
+    except ProjectError as e:
+        raise click.ClickException(f"{e} (nothing was written)") from None
+    wd = client(cfg, refresh=refresh)
+    try:
+        review = reconcile(proj, wd, limit=limit_per_entity)
+    except WikidataError as e:
+        raise fail(e) from None
+    try:
+        write_atomic(out, review_csv(review))
+    except OSError as e:
+        raise click.ClickException(f"{out}: cannot write the review file: {e.strerror or e}") from None
+    click.echo(f"Wrote {out}: {summary(review, wd.endpoint)}.")
