@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
+from sistercities.wikidata.accept import AcceptError, accepted_path, new_text, plan, read_review
 from sistercities.wikidata.cli import client, fail, group, settings
 from sistercities.wikidata.client import WikidataError
 from sistercities.wikidata.entities import ProjectError, read_project
@@ -52,3 +54,40 @@ def reconcile_cmd(ctx: click.Context, project: Path, out: Path, refresh: bool, l
     except OSError as e:
         raise click.ClickException(f"{out}: cannot write the review file: {e.strerror or e}") from None
     click.echo(f"Wrote {out}: {summary(review, wd.endpoint)}.")
+
+
+@group.command("accept")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_PROJECT
+@click.pass_context
+def accept_cmd(ctx: click.Context, file: Path, project: Path) -> None:
+    """Write the links a curator accepted in a review FILE into data/wikidata-accepted.ttl.
+
+    \b
+    Rows whose `accepted` column is yes, y, x, true or 1 (any case) become
+    `owl:sameAs wd:Q…` on our IRI, each with a tw:AcceptedLink record: when it was accepted,
+    the method, the candidate's score and reasons, and the review file's name. Links already
+    in the data are skipped, so running it twice adds nothing. Any problem (bad header, unknown
+    IRI, a QID not like Q123, two candidates for one entity, one QID for two entities, a
+    contradiction with an existing owl:sameAs) is one line naming the file and line; then
+    nothing is written. Run `sistercities validate` and `build` afterwards as usual.
+    """
+    cfg = settings(ctx)
+    try:
+        rows = read_review(file)
+        proj = read_project(project, cfg["BASE_IRI"])
+        todo = plan(proj, rows, str(file))
+        if not todo.new:
+            click.echo(f"Nothing to add: {len(rows)} accepted rows in {file}, "
+                       f"{len(todo.already)} already linked in the data.")
+            return
+        text = new_text(proj, project, todo.new, file.name, dt.datetime.now(dt.UTC))
+    except (AcceptError, ProjectError) as e:
+        raise click.ClickException(f"{e} (nothing was written)") from None
+    target = accepted_path(project)
+    try:
+        write_atomic(target, text)
+    except OSError as e:
+        raise click.ClickException(f"{target}: cannot write: {e.strerror or e} (nothing was written)") from None
+    click.echo(f"Added {len(todo.new)} links to {target} ({len(todo.already)} already linked); "
+               "run `sistercities validate` and `sistercities build`.")
