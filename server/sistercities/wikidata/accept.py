@@ -123,8 +123,8 @@ def read_review(path: Path) -> list[Row]:
 def _accepted(name: str, line: int, row: dict[str, str]) -> Row:
     qid = row["candidate_qid"].strip()
     if not _QID.match(qid):
-        what = "no candidate_qid" if not qid else f"candidate_qid {_shown(qid)} is not a Wikidata item id like Q1874"
-        raise AcceptError(f"{name}:{line}: accepted row has {what}")
+        what = "has no candidate_qid" if not qid else f"has candidate_qid {_shown(qid)}, not a Wikidata item id like Q1874"
+        raise AcceptError(f"{name}:{line}: an accepted row {what}")
     raw_score = row["score"].strip()
     try:
         score = int(raw_score)
