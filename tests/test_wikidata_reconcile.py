@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import free_port
+from conftest import free_port, start_oxigraph, stop_server
 from miniproject import reconcile_project
 from sistercities.cli import main
 from sistercities.wikidata.reconcile import COLUMNS
@@ -213,3 +213,40 @@ def test_real_project_maizuru_and_organisations(wikidata_endpoint: str, tmp_path
 ])
 def test_wkt_points(wkt: str, expected: tuple[float, float] | None) -> None:
     assert parse_point(wkt) == expected
+
+
+# --- a server with tests/fixtures/wikidata/reconcile-extra.ttl as well ------------------------------
+
+
+@pytest.fixture(scope="module")
+def extra_review(mini: Path, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+    fixtures = ROOT / "tests" / "fixtures" / "wikidata"
+    tmp = tmp_path_factory.mktemp("extra")
+    proc, url = start_oxigraph([fixtures / "wikidata.ttl", fixtures / "reconcile-extra.ttl"], tmp / "store")
+    try:
+        out = tmp / "review.csv"
+        r = run(["reconcile", "--project", str(mini), "--out", str(out), "--limit-per-entity", "0"], url, tmp / "cache")
+        assert r.exit_code == 0, r.output
+        return read_review(out)
+    finally:
+        stop_server(proc)
+
+
+def test_disambiguation_pages_are_never_candidates(extra_review: list[dict[str, str]]) -> None:
+    portland = [r["candidate_qid"] for r in rows_of(extra_review, "city/portland")]
+    assert portland[0] == "Q6106" and "Q99001001" not in portland
+
+
+def test_countries_compare_iso_codes(extra_review: list[dict[str, str]]) -> None:
+    rows = {r["candidate_qid"]: r for r in rows_of(extra_review, "country/australia")}
+    assert list(rows) == ["Q408", "Q99001002"]
+    assert rows["Q408"]["score"] == "80" and "ISO 3166-1 code AU ✓" in rows["Q408"]["reasons"]
+    assert int(rows["Q99001002"]["score"]) <= 30 and "ISO 3166-1 code AT ✗ (ours: AU)" in rows["Q99001002"]["reasons"]
+
+
+def test_mul_labels_moon_coordinates_and_formula_cells(extra_review: list[dict[str, str]]) -> None:
+    [atlantis] = rows_of(extra_review, "city/atlantis")
+    assert atlantis["candidate_qid"] == "Q99001003"
+    assert atlantis["reasons"].startswith("label matches 'Atlantis'@mul (label); class city ✓ (Q515); country Japan ✓")
+    assert atlantis["reasons"].endswith("no coordinates on Wikidata") and atlantis["distance_km"] == ""
+    assert atlantis["candidate_description"] == "'=HYPERLINK(\"https://example.org/\",\"x\")"

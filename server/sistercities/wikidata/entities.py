@@ -41,6 +41,7 @@ _ENTITIES = """SELECT DISTINCT ?e ?kind WHERE {
 _LABELS = """SELECT ?e ?p ?l WHERE { VALUES ?p { rdfs:label skos:altLabel } ?e ?p ?l . FILTER (isLiteral(?l)) }"""
 _SAMEAS = """SELECT ?e ?x WHERE { ?e owl:sameAs ?x . FILTER (STRSTARTS(STR(?x), "http://www.wikidata.org/entity/")) }"""
 _COORDS = """SELECT ?e ?lat ?long WHERE { ?e wgs:lat ?lat ; wgs:long ?long }"""
+_CODES = """SELECT ?e ?code WHERE { ?e tw:countryCode ?code }"""
 #: the country of a city, of an organisation (the country it represents, or that of its city)
 _COUNTRY = """SELECT ?e ?c WHERE {
   { ?e tw:country ?c } UNION { ?e tw:representsCountry ?c }
@@ -70,6 +71,7 @@ class Entity:
     country_qid: str | None = None
     lat: float | None = None
     long: float | None = None
+    code: str | None = None  # a country's ISO 3166-1 alpha-2 code (tw:countryCode)
 
     @property
     def label(self) -> str:
@@ -153,6 +155,10 @@ def read_project(project: Path, base: str) -> Project:
             continue
         if e is not None and e.lat is None:
             e.lat, e.long = lat, long
+    for r in q(_CODES):
+        e = entities.get(_str(r["e"]))
+        if e is not None and e.kind == "country":
+            e.code = _str(r["code"]).strip().upper() or None
     for r in sorted(q(_COUNTRY), key=lambda r: _str(r["c"])):
         e = entities.get(_str(r["e"]))
         c = entities.get(_str(r["c"]))

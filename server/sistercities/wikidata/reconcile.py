@@ -28,6 +28,9 @@ COLUMNS = ("our_iri", "our_label", "candidate_qid", "candidate_label", "candidat
 NAMES_PER_QUERY = 40
 ITEMS_PER_QUERY = 50
 DEFAULT_LIMIT = 5
+#: items that share a name but are never a place or an organisation: Wikimedia disambiguation pages,
+#: categories, templates and lists, family names and given names (not even asked for)
+NEVER = ("Q4167410", "Q4167836", "Q11266439", "Q13406463", "Q101352", "Q202444", "Q12308941", "Q11879590")
 
 _PFX = """PREFIX wd: <http://www.wikidata.org/entity/>
 PREFIX wdt: <http://www.wikidata.org/prop/direct/>
@@ -70,18 +73,20 @@ def label_query(names: list[tuple[str, str]]) -> str:
             f"  VALUES ?name {{ {values} }}\n"
             "  { ?item rdfs:label ?name . BIND(\"label\" AS ?how) }\n"
             "  UNION { ?item skos:altLabel ?name . BIND(\"altLabel\" AS ?how) }\n"
-            "  FILTER (STRSTARTS(STR(?item), \"http://www.wikidata.org/entity/Q\"))\n}")
+            "  FILTER (STRSTARTS(STR(?item), \"http://www.wikidata.org/entity/Q\"))\n"
+            f"  FILTER NOT EXISTS {{ VALUES ?never {{ {' '.join('wd:' + q for q in NEVER)} }} ?item wdt:P31 ?never }}\n}}")
 
 
 def details_query(qids: list[str]) -> str:
     values = " ".join(f"wd:{q}" for q in qids)
-    return (_PFX + "SELECT ?item ?label ?description ?country ?countryLabel ?coord WHERE {\n"
+    return (_PFX + "SELECT ?item ?label ?description ?country ?countryLabel ?coord ?iso WHERE {\n"
             f"  VALUES ?item {{ {values} }}\n"
             "  OPTIONAL { ?item rdfs:label ?label . FILTER (LANG(?label) = \"en\") }\n"
             "  OPTIONAL { ?item schema:description ?description . FILTER (LANG(?description) = \"en\") }\n"
             "  OPTIONAL { ?item wdt:P17 ?country .\n"
             "             OPTIONAL { ?country rdfs:label ?countryLabel . FILTER (LANG(?countryLabel) = \"en\") } }\n"
-            "  OPTIONAL { ?item wdt:P625 ?coord }\n}")
+            "  OPTIONAL { ?item wdt:P625 ?coord }\n"
+            "  OPTIONAL { ?item wdt:P297 ?iso }\n}")
 
 
 def classes_query(qids: list[str]) -> str:
@@ -152,7 +157,7 @@ def find_candidates(client: WikidataClient, entities: list[Entity]) -> dict[str,
                 continue
             for c in every[qid]:
                 c.add_details(_value(row, "label"), _value(row, "description"), _item_qid(row, "country"),
-                              _value(row, "countryLabel"), _value(row, "coord"))
+                              _value(row, "countryLabel"), _value(row, "coord"), _value(row, "iso"))
         for row in client.select(classes_query(chunk)):
             qid, cls = _item_qid(row, "item"), _item_qid(row, "class")
             if qid not in every or cls is None:
@@ -180,16 +185,23 @@ def reconcile(project: Project, client: WikidataClient, *, limit: int = DEFAULT_
     return Review(rows, len(entities), found, client.requests_made, client.cache_hits)
 
 
+def cell(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula: labels and descriptions come from Wikidata,
+    and one starting with = + - @ (or a tab or CR) gets a leading apostrophe, as OWASP advises."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def review_csv(review: Review) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(COLUMNS)
     for e, s in review.rows:
         if s is None:
-            w.writerow([e.iri, e.label, "", "", "", "", "", "", "no candidate", ""])
+            w.writerow([e.iri, cell(e.label), "", "", "", "", "", "", "no candidate", ""])
         else:
             c = s.candidate
-            w.writerow([e.iri, e.label, c.qid, c.label or "", c.description or "", c.country_text(),
+            w.writerow([e.iri, cell(e.label), c.qid, cell(c.label or ""), cell(c.description or ""),
+                        cell(c.country_text()),
                         "" if s.distance is None else f"{s.distance:.1f}", s.score, "; ".join(s.reasons), ""])
     return out.getvalue()
 

@@ -12,6 +12,8 @@ class      +30 ``wdt:P31/wdt:P279*`` reaches the class of –40 it has classes, 
            Q486972 human settlement; country: Q6256;
            organisation: Q43229)
 country    +20 its ``wdt:P17`` is our country's QID       –40 another country
+           (for a country: its ``wdt:P297`` ISO code is
+           our ``tw:countryCode``)
 distance   +20 ≤ 25 km, +15 ≤ 50 km, +10 ≤ 100 km,        –10 over 300 km, –30 over 1,000 km
            0 ≤ 300 km (from our ``wgs:lat``/``wgs:long``
            to its ``wdt:P625``)
@@ -85,10 +87,12 @@ class Candidate:
     points: list[tuple[float, float]] = field(default_factory=list)
     classes: dict[str, str | None] = field(default_factory=dict)  # P31 class QID -> English label
     reaches: dict[str, set[str]] = field(default_factory=dict)  # P31 class QID -> targets it reaches
+    iso: str | None = None  # ISO 3166-1 alpha-2 code (P297), for countries
 
     def add_details(self, label: str | None, description: str | None, country: str | None,
-                    country_label: str | None, coord: str | None) -> None:
+                    country_label: str | None, coord: str | None, iso: str | None = None) -> None:
         self.label = self.label or label
+        self.iso = self.iso or (iso.strip().upper() if iso else None)
         self.description = self.description or description
         if country is not None and not self.countries.get(country):
             self.countries[country] = country_label
@@ -146,8 +150,12 @@ def _class(e: Entity, c: Candidate) -> tuple[int, str]:
 
 
 def _country(e: Entity, c: Candidate) -> tuple[int, str | None]:
-    if e.kind == "country":
-        return 0, None
+    if e.kind == "country":  # a country is its own country: compare the ISO 3166-1 codes instead
+        if e.code is None or c.iso is None:
+            return 0, None
+        if e.code == c.iso:
+            return 20, f"ISO 3166-1 code {c.iso} ✓"
+        return -40, f"ISO 3166-1 code {c.iso} ✗ (ours: {e.code})"
     if e.country_qid is None:
         return 0, None if e.country is None else f"country not compared (our {e.country_label} has no Wikidata link)"
     if not c.countries:
