@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,61 @@ def test_mul_labels_moon_coordinates_and_formula_cells(extra_review: list[dict[s
     assert atlantis["reasons"].startswith("label matches 'Atlantis'@mul (label); class city ✓ (Q515); country Japan ✓")
     assert atlantis["reasons"].endswith("no coordinates on Wikidata") and atlantis["distance_km"] == ""
     assert atlantis["candidate_description"] == "'=HYPERLINK(\"https://example.org/\",\"x\")"
+
+
+# --- an endpoint that answers oddly (a loopback stub) -------------------------------------------------
+
+ODD = {"head": {"vars": []}, "results": {"bindings": [
+    {"name": "Odessa", "item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q1"}},
+    {"name": {"type": "literal", "value": "Odessa", "xml:lang": 5},
+     "item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q2"}},
+    {"name": {"type": "literal", "value": "Odessa", "xml:lang": "EN"}, "how": 7, "label": [1],
+     "item": {"type": "uri", "value": "http://www.wikidata.org/entity/Q3"}, "coord": {"value": "Point(a b)"},
+     "class": {"type": "uri", "value": "http://www.wikidata.org/entity/Qx"}, "country": {"value": None}},
+    {"item": {"type": "uri", "value": "http://www.wikidata.org/entity/P31"}},
+]}}
+
+
+def _stub(body: bytes) -> tuple[object, str]:
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
+
+
+@pytest.mark.parametrize("body,ok", [
+    (json.dumps(ODD).encode(), True),
+    (b'{"head": {}, "boolean": true}', False),
+    (b"<html>busy</html>", False),
+])
+def test_odd_answers_never_a_traceback(mini: Path, tmp_path: Path, body: bytes, ok: bool) -> None:
+    server, url = _stub(body)
+    try:
+        out = tmp_path / "review.csv"
+        r = CliRunner().invoke(main, ["wikidata", "reconcile", "--project", str(mini), "--out", str(out)],
+                               env=env(url, tmp_path / "cache"))
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    if ok:
+        assert r.exit_code == 0, r.output
+        odesa = rows_of(read_review(out), "city/odesa")
+        assert [x["candidate_qid"] for x in odesa] == ["Q3"]
+        assert odesa[0]["reasons"] == ("label matches 'Odessa'@en (label); class unknown (no instance of); "
+                                     "country unknown (no P17); no coordinates on Wikidata")
+    else:
+        assert r.exit_code == 1 and f"Error: {url}: malformed SPARQL results" in r.output and not out.exists()

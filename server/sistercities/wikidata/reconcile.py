@@ -134,12 +134,13 @@ def find_candidates(client: WikidataClient, entities: list[Entity]) -> dict[str,
     per_entity: dict[str, dict[str, Candidate]] = {e.iri: {} for e in entities}
     for forms in _chunks(names, NAMES_PER_QUERY):
         for row in client.select(label_query(forms)):
-            qid = _item_qid(row, "item")
-            name = row.get("name") or {}
-            text, lang = name.get("value"), (name.get("xml:lang") or "").lower()
-            how = _value(row, "how")
-            if qid is None or not isinstance(text, str) or (text, lang) not in wanted:
+            qid, name = _item_qid(row, "item"), row.get("name")
+            if qid is None or not isinstance(name, dict):
                 continue
+            text, lang = name.get("value"), name.get("xml:lang") or ""
+            if not isinstance(text, str) or not isinstance(lang, str) or (text, lang.lower()) not in wanted:
+                continue
+            lang, how = lang.lower(), _value(row, "how")
             for e in wanted[(text, lang)]:
                 cand = per_entity[e.iri].setdefault(qid, Candidate(qid))
                 m = Match(text, lang, how == "altLabel")

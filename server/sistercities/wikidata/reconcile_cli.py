@@ -32,7 +32,7 @@ def reconcile_cmd(ctx: click.Context, project: Path, out: Path, refresh: bool, l
 
     \b
     Asks WIKIDATA_SPARQL_URL for items whose label or alternative label is exactly one of ours
-    (in our languages, and as @en), scores them by class hierarchy (P31/P279*), country (P17)
+    (with its language tag, and as @en and @mul), scores them by class hierarchy (P31/P279*), country (P17)
     and distance (P625), and writes a review CSV sorted by entity, best candidate first:
       our_iri,our_label,candidate_qid,candidate_label,candidate_description,
       candidate_country,distance_km,score,reasons,accepted
