@@ -25,7 +25,7 @@ from sistercities.wikidata.scoring import TARGETS, Candidate, Match, Scored, sco
 
 COLUMNS = ("our_iri", "our_label", "candidate_qid", "candidate_label", "candidate_description",
            "candidate_country", "distance_km", "score", "reasons", "accepted")
-NAMES_PER_QUERY = 40
+NAMES_PER_QUERY = 150
 ITEMS_PER_QUERY = 50
 DEFAULT_LIMIT = 5
 #: items that share a name but are never a place or an organisation: Wikimedia disambiguation pages,
