@@ -248,6 +248,7 @@ def test_countries_compare_iso_codes(extra_review: list[dict[str, str]]) -> None
 def test_mul_labels_moon_coordinates_and_formula_cells(extra_review: list[dict[str, str]]) -> None:
     [atlantis] = rows_of(extra_review, "city/atlantis")
     assert atlantis["candidate_qid"] == "Q99001003"
+    assert atlantis["candidate_label"] == "Atlantis"  # no English label: the @mul one that matched
     assert atlantis["reasons"].startswith("label matches 'Atlantis'@mul (label); class city ✓ (Q515); country Japan ✓")
     assert atlantis["reasons"].endswith("no coordinates on Wikidata") and atlantis["distance_km"] == ""
     assert atlantis["candidate_description"] == "'=HYPERLINK(\"https://example.org/\",\"x\")"

@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sistercities.wikidata.client import Binding, WikidataClient
@@ -121,7 +121,6 @@ class Review:
     with_candidates: int
     requests: int = 0
     cache_hits: int = 0
-    retrieved: list[str] = field(default_factory=list)
 
 
 def find_candidates(client: WikidataClient, entities: list[Entity]) -> dict[str, dict[str, Candidate]]:
@@ -201,7 +200,8 @@ def review_csv(review: Review) -> str:
             w.writerow([e.iri, cell(e.label), "", "", "", "", "", "", "no candidate", ""])
         else:
             c = s.candidate
-            w.writerow([e.iri, cell(e.label), c.qid, cell(c.label or ""), cell(c.description or ""),
+            label = c.label or (c.matches[0].text if c.matches else "")  # no English label: the one that matched
+            w.writerow([e.iri, cell(e.label), c.qid, cell(label), cell(c.description or ""),
                         cell(c.country_text()),
                         "" if s.distance is None else f"{s.distance:.1f}", s.score, "; ".join(s.reasons), ""])
     return out.getvalue()
