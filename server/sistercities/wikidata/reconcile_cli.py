@@ -31,13 +31,14 @@ def reconcile_cmd(ctx: click.Context, project: Path, out: Path, refresh: bool, l
     """Find Wikidata candidates for cities, countries and organisations without a link.
 
     \b
-    Asks WIKIDATA_SPARQL_URL for items whose label or alternative label is exactly one of ours
-    (with its language tag, and as @en and @mul), scores them by class hierarchy (P31/P279*), country (P17)
-    and distance (P625), and writes a review CSV sorted by entity, best candidate first:
+    Asks WIKIDATA_SPARQL_URL for items whose label or alternative label is exactly one
+    of ours (with its language tag, and as @en and @mul), scores them 0-100 by class
+    hierarchy (P31/P279*), country (P17) and distance (P625), and writes a review CSV
+    sorted by entity, best candidate first:
       our_iri,our_label,candidate_qid,candidate_label,candidate_description,
       candidate_country,distance_km,score,reasons,accepted
-    Mark the right rows `yes` in the accepted column, then run `sistercities wikidata accept FILE`.
-    It never writes a link itself.
+    Mark the right rows `yes` in the accepted column, then run
+    `sistercities wikidata accept FILE`. It never writes a link itself.
     """
     cfg = settings(ctx)
     try:
