@@ -88,6 +88,7 @@ def test_reconcile_accept_validate_build(tmp_path: Path, wikidata_endpoint: str)
     r = accept(marked, project)
     assert r.exit_code == 0, r.output
     assert f"Added 2 links to {project / ACCEPTED}" in r.output
+    assert f"  <{BASE}id/city/maizuru> owl:sameAs wd:Q99000010  (score 100, reviewed.csv line 2)" in r.output
     text = (project / ACCEPTED).read_text(encoding="utf-8")
     assert "<id/city/maizuru> owl:sameAs wd:Q99000010 ." in text
     assert "<id/link/city-maizuru-Q99000010> a tw:AcceptedLink ;" in text

@@ -90,5 +90,7 @@ def accept_cmd(ctx: click.Context, file: Path, project: Path) -> None:
         write_atomic(target, text)
     except OSError as e:
         raise click.ClickException(f"{target}: cannot write: {e.strerror or e} (nothing was written)") from None
+    for r in todo.new:
+        click.echo(f"  <{r.iri}> owl:sameAs wd:{r.qid}  (score {r.score}, {file.name} line {r.line})")
     click.echo(f"Added {len(todo.new)} links to {target} ({len(todo.already)} already linked); "
                "run `sistercities validate` and `sistercities build`.")
