@@ -57,6 +57,10 @@ def reconcile_cmd(ctx: click.Context, project: Path, out: Path, refresh: bool, l
     click.echo(f"Wrote {out}: {summary(review, wd.endpoint)}.")
 
 
+def _n(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 @group.command("accept")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_PROJECT
@@ -79,7 +83,7 @@ def accept_cmd(ctx: click.Context, file: Path, project: Path) -> None:
         proj = read_project(project, cfg["BASE_IRI"])
         todo = plan(proj, rows, str(file))
         if not todo.new:
-            click.echo(f"Nothing to add: {len(rows)} accepted rows in {file}, "
+            click.echo(f"Nothing to add: {_n(len(rows), 'accepted row')} in {file}, "
                        f"{len(todo.already)} already linked in the data.")
             return
         text = new_text(proj, project, todo.new, file.name, dt.datetime.now(dt.UTC))
@@ -92,5 +96,5 @@ def accept_cmd(ctx: click.Context, file: Path, project: Path) -> None:
         raise click.ClickException(f"{target}: cannot write: {e.strerror or e} (nothing was written)") from None
     for r in todo.new:
         click.echo(f"  <{r.iri}> owl:sameAs wd:{r.qid}  (score {r.score}, {file.name} line {r.line})")
-    click.echo(f"Added {len(todo.new)} links to {target} ({len(todo.already)} already linked); "
+    click.echo(f"Added {_n(len(todo.new), 'link')} to {target} ({len(todo.already)} already linked); "
                "run `sistercities validate` and `sistercities build`.")
