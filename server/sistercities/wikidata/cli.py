@@ -39,3 +39,4 @@ def group() -> None:
     User-Agent, at most WIKIDATA_RATE requests/s, Retry-After honoured, answers cached
     in WIKIDATA_CACHE_DIR. Nothing is ever sent to Wikidata.
     """
+from sistercities.wikidata import compare_cli  # noqa: E402,F401
