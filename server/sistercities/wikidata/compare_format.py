@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from sistercities.wikidata.compare import KIND_TITLES, KINDS, Citation, City, Comparison, Row, WikidataStatement
@@ -135,3 +136,33 @@ def to_table(c: Comparison, width: int = 100) -> str:
     out.append(f"{c.curated_pairs} curated twinnings, {c.wikidata_statements} Wikidata statements about our "
                f"cities (retrieved {when}).")
     return "\n".join(out) + "\n"
+
+
+# --- the comparison of a release (written by the build, read by the page) ------------------------------
+
+RELEASE_FILE = "wikidata-compare.json"
+
+
+def write_release_file(store: Any, base: str, folder: Path) -> dict[str, Any] | None:
+    """Compare the (pyoxigraph) ``store`` being built and write :data:`RELEASE_FILE` into ``folder``;
+    return the manifest's entry for it, or None (and write nothing) when there is no Wikidata graph."""
+    from sistercities.store import EmbeddedStore
+    from sistercities.wikidata.compare import NoWikidataGraph, compare
+
+    try:
+        comparison = compare(EmbeddedStore(store=store), base)
+    except NoWikidataGraph:
+        return None
+    text = json.dumps(to_dict(comparison), ensure_ascii=False, separators=(",", ":")) + "\n"
+    (folder / RELEASE_FILE).write_text(text, encoding="utf-8")
+    return {"file": RELEASE_FILE, "bytes": len(text.encode()), "counts": comparison.counts(),
+            "retrieved": comparison.retrieved}
+
+
+def read_release_file(folder: Path) -> dict[str, Any] | None:
+    """The comparison a build wrote into release ``folder``, or None when it wrote none (or it is unreadable)."""
+    try:
+        data = json.loads((folder / RELEASE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
