@@ -99,15 +99,16 @@ def _cells(r: Row) -> list[str]:
 
 
 def _widths(rows: list[list[str]], width: int) -> list[int]:
-    natural = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(HEADERS)]
+    """Natural column widths, narrowed one character at a time (finding and source first) to fit ``width``."""
+    w = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(HEADERS)]
     avail = width - len(INDENT) - len(GAP) * (len(HEADERS) - 1)
-    if sum(natural) <= avail:
-        return natural
-    # cities and statement ids keep their width (up to a point); finding and source share the rest
-    w = [min(natural[0], 28), 0, 0, min(natural[3], 27)]
-    rest = max(avail - w[0] - w[3], 30)
-    w[2] = min(natural[2], max(14, rest * 2 // 5))
-    w[1] = max(16, rest - w[2])
+    least = [12, 16, 12, min(w[3], 27)]  # statement ids stay whole
+    weight = [1, 3, 2, 1]
+    while sum(w) > avail:
+        i = max(range(len(w)), key=lambda k: (w[k] - least[k]) * weight[k])
+        if w[i] <= least[i]:
+            break
+        w[i] -= 1
     return w
 
 
@@ -117,7 +118,7 @@ def to_table(c: Comparison, width: int = 100) -> str:
     kinds = c.by_kind()
     for kind in KINDS:
         rows = kinds[kind]
-        out.append(f"{KIND_TITLES[kind]} ({kind}): {len(rows)}")
+        out.extend(textwrap.wrap(f"{KIND_TITLES[kind]} ({kind}): {len(rows)}", width, subsequent_indent=INDENT))
         if not rows:
             out.append(INDENT + "none")
             out.append("")
@@ -133,8 +134,8 @@ def to_table(c: Comparison, width: int = 100) -> str:
                 out.append((INDENT + GAP.join(parts)).rstrip())
         out.append("")
     when = ", ".join(c.retrieved) or "unknown"
-    out.append(f"{c.curated_pairs} curated twinnings, {c.wikidata_statements} Wikidata statements about our "
-               f"cities (retrieved {when}).")
+    out.extend(textwrap.wrap(f"{c.curated_pairs} curated twinnings, {c.wikidata_statements} Wikidata statements "
+                             f"about our cities (retrieved {when}).", width))
     return "\n".join(out) + "\n"
 
 
