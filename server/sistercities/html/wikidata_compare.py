@@ -33,10 +33,11 @@ def _city(c: dict[str, Any], urls: URLs) -> dict[str, Any]:
 def _row(r: dict[str, Any], urls: URLs) -> dict[str, Any]:
     sources = []
     for s in r.get("sources") or []:
-        sources.append({"title": s.get("title"), "number": s.get("paragraph_number"),
-                        "href": urls.link(str(s.get("paragraph"))), "quotation": s.get("quotation"),
-                        "document_href": urls.link(str(s.get("document"))) if s.get("document") else None,
-                        "supports": ", ".join(s.get("supports") or [])})
+        n, doc = s.get("paragraph_number"), s.get("document")
+        # like the provenance of every page: the paragraph on its document's page
+        href = f"{urls.link(str(doc))}#p{n}" if doc and n else urls.link(str(s.get("paragraph")))
+        sources.append({"title": s.get("title"), "number": n, "href": href, "iri": s.get("paragraph"),
+                        "quotation": s.get("quotation"), "supports": ", ".join(s.get("supports") or [])})
     statements = []
     for s in r.get("wikidata") or []:
         statements.append({"iri": s.get("statement"), "id": s.get("statement_id"), "href": s.get("link"),
