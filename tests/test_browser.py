@@ -170,11 +170,11 @@ PAGE_KINDS = {
     "dumps": "/dumps/",
     # the real build has no Wikidata graph: the page says how to import one (404); the full page with its
     # tables is checked in tests/test_wikidata_page.py
-    "Wikidata comparison (none)": "/wikidata/compare",
+    "no wikidata comparison": "/wikidata/compare",
     "not found": "/id/city/no-such-city",
     "bad request": "/search?q=",
 }
-ERROR_KINDS = {"not found": 404, "bad request": 400, "Wikidata comparison (none)": 404}
+ERROR_KINDS = {"not found": 404, "bad request": 400, "no wikidata comparison": 404}
 
 TOOLS = Path(os.environ.get("SISTERCITIES_TEST_TOOLS")
              or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sistercities-test-tools")
