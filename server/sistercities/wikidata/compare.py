@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyoxigraph as ox
+
 from sistercities.store import Store
 from sistercities.uris import ontology_ns
 
@@ -39,6 +41,9 @@ KIND_TITLES = {
 WD = "http://www.wikidata.org/entity/"
 WDS = WD + "statement/"
 QID = re.compile(r"Q[1-9][0-9]*")
+PROV = "http://www.w3.org/ns/prov#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PRECISION_NAMES = {9: "year", 10: "month", 11: "day"}
 DATE = re.compile(r"(-?\d{4,})(?:-(\d\d))?(?:-(\d\d))?")
 PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -249,27 +254,34 @@ class _Reader:
         return out
 
     def wikidata(self, partners: Iterable[str]) -> list[dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(sorted(set(partners)), 400):
-            values = " ".join(f"<{i}>" for i in chunk)
-            for r in self.q(f"""SELECT ?r ?s ?on ?p ?start ?end ?cause ?causeLabel ?status WHERE {{
-                VALUES ?c {{ {values} }}
-                GRAPH <{self.wd_graph}> {{ ?r a tw:WikidataTwinning ; tw:partner ?c ; tw:partner ?p ; tw:statedOn ?on ;
-                                            prov:wasDerivedFrom ?s .
-                    FILTER(?p != ?on)
-                    OPTIONAL {{ ?r tw:startDate ?start }} OPTIONAL {{ ?r tw:endDate ?end }}
-                    OPTIONAL {{ ?r tw:status ?status }}
-                    OPTIONAL {{ ?r tw:endCause ?cause
-                        OPTIONAL {{ ?cause rdfs:label ?causeLabel FILTER(LANGMATCHES(LANG(?causeLabel), "en")) }} }} }}
-                FILTER(STRSTARTS(STR(?s), "{WDS}"))
-            }}"""):
-                rec = out.setdefault(r["r"].value, {k: _v(r, k) for k in ("r", "s", "on", "p")} | {
-                    "start": None, "end": None, "cause": None, "causeLabel": None, "status": set()})
-                for k in ("start", "end", "cause", "causeLabel"):
-                    rec[k] = rec[k] or _v(r, k)
-                if _v(r, "status"):
-                    rec["status"].add(_v(r, "status"))
-        return [out[k] for k in sorted(out)]
+        """The tw:WikidataTwinning records of graph/wikidata with one of ``partners``.  Index lookups,
+        not one SPARQL join: Oxigraph would start from every record of an ``import --all`` graph."""
+        g, tw = ox.NamedNode(self.wd_graph), self.tw
+        records = {q.subject.value for c in sorted(set(partners))
+                   for q in self.store.quads(None, ox.NamedNode(tw + "partner"), ox.NamedNode(c), g)
+                   if isinstance(q.subject, ox.NamedNode)}
+        out = []
+        labels: dict[str, str | None] = {}
+        for r in sorted(records):
+            props: dict[str, list[str]] = defaultdict(list)
+            for q in self.store.quads(ox.NamedNode(r), None, None, g):
+                if not isinstance(q.object, ox.Triple):
+                    props[q.predicate.value].append(q.object.value)
+            derived = sorted(x for x in props[PROV + "wasDerivedFrom"] if x.startswith(WDS))
+            on = sorted(props[tw + "statedOn"])
+            others = sorted(set(props[tw + "partner"]) - set(on))
+            if tw + "WikidataTwinning" not in props[RDF_TYPE] or not derived or not on or not others:
+                continue
+            cause = min(props[tw + "endCause"], default=None)
+            if cause is not None and cause not in labels:
+                labels[cause] = min((q.object.value for q in self.store.quads(ox.NamedNode(cause), ox.NamedNode(RDFS_LABEL))
+                                     if isinstance(q.object, ox.Literal) and (q.object.language or "").startswith("en")),
+                                    default=None)
+            out.append({"r": r, "s": derived[0], "on": on[0], "p": others[0],
+                        "start": min(props[tw + "startDate"], default=None), "end": min(props[tw + "endDate"], default=None),
+                        "cause": cause, "causeLabel": labels.get(cause) if cause else None,
+                        "status": set(props[tw + "status"])})
+        return out
 
     def retrievals(self) -> list[str]:
         rows = self.q(f"""SELECT DISTINCT ?when WHERE {{ GRAPH <{self.wd_graph}> {{
