@@ -45,7 +45,7 @@ def page(server: str) -> str:
 
 
 class _Tables(HTMLParser):
-    """Each table: its id, caption, header cells (with scope) and its body rows' cells as text."""
+    """Each table: its kind (data-kind), caption, header cells (with scope) and its body rows' cells as text."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -56,7 +56,7 @@ class _Tables(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "table":
-            self.tables.append({"id": a.get("id"), "caption": "", "th": [], "rows": []})
+            self.tables.append({"id": a.get("data-kind"), "caption": "", "th": [], "rows": []})
         elif self.tables and tag == "tr" and "tbody" in self._in:
             self.tables[-1]["rows"].append([])
         elif self.tables and tag in ("td", "th"):
@@ -126,6 +126,11 @@ def test_rows_link_our_records_and_paragraphs_and_the_wikidata_statements(page: 
     assert r.status_code == 200 and any(a.get("id") == "p1" for _, a in parse(r.text).elements)
     text = visible_text(page)
     assert "this page never asks Wikidata" in text and "3 December 2026" in text
+    # the list of kinds links to each kind's section
+    ids = {a.get("id") for _, a in parse(page).elements}
+    kinds = [str(a["href"]) for a in elements(page, "a") if str(a.get("href")).startswith("#")][1:]  # after "skip"
+    assert kinds == ["#ours-only", "#wikidata-only", "#start-date", "#one-directional", "#ended"]
+    assert {k[1:] for k in kinds} <= ids
 
 
 def test_json_by_accept_and_at_its_own_url(server: str, wd_build: Path) -> None:
