@@ -243,3 +243,19 @@ def test_a_build_without_a_wikidata_graph_says_what_to_do(tmp_path: Path) -> Non
 def test_no_build_at_all_is_one_line(tmp_path: Path) -> None:
     code, _, err = _run(["wikidata", "compare", "--build-dir", str(tmp_path / "none")])
     assert code == 1 and err.count("\n") == 1 and "run `sistercities build` first" in err
+
+
+def test_an_accepted_link_wins_over_the_imported_item() -> None:
+    import pyoxigraph as ox
+
+    from sistercities.wikidata.compare import _Reader
+
+    s = ox.Store()
+    c, g = ox.NamedNode(ID + "city/x"), ox.NamedNode(BASE + "graph/reference")
+    for p, o in (("http://www.w3.org/2002/07/owl#sameAs", ox.NamedNode("http://www.wikidata.org/entity/Q42")),
+                 (BASE + "ontology/wikidataItem", ox.NamedNode("http://www.wikidata.org/entity/Q7")),
+                 ("http://www.w3.org/2000/01/rdf-schema#label", ox.Literal("X", language="en")),
+                 ("http://www.w3.org/2000/01/rdf-schema#label", ox.Literal("Икс", language="ru"))):
+        s.add(ox.Quad(c, ox.NamedNode(p), o, g))
+    (city,) = _Reader(EmbeddedStore(store=s), BASE).cities([c.value]).values()
+    assert (city.label, city.qid) == ("X", "Q42")

@@ -193,25 +193,28 @@ class _Reader:
         return {r["c"].value for r in rows}
 
     def cities(self, iris: Iterable[str]) -> dict[str, City]:
+        """Label (English first) and QID of each place: an accepted link (owl:sameAs) wins over the
+        item a place of graph/wikidata was imported from (tw:wikidataItem)."""
         iris = sorted(set(iris))
         labels: dict[str, dict[str, str]] = defaultdict(dict)
-        qids: dict[str, str] = {}
+        qids: dict[str, tuple[int, str]] = {}
         for chunk in _chunks(iris, 400):
             values = " ".join(f"<{i}>" for i in chunk)
-            for r in self.q(f"""SELECT ?c ?l ?wd WHERE {{ VALUES ?c {{ {values} }}
-                {{ ?c rdfs:label ?l }} UNION {{ ?c owl:sameAs ?wd }} UNION {{ ?c tw:wikidataItem ?wd }} }}"""):
+            for r in self.q(f"""SELECT ?c ?l ?wd ?rank WHERE {{ VALUES ?c {{ {values} }}
+                {{ ?c rdfs:label ?l }} UNION {{ ?c owl:sameAs ?wd BIND(1 AS ?rank) }}
+                UNION {{ ?c tw:wikidataItem ?wd BIND(2 AS ?rank) }} }}"""):
                 c = r["c"].value
                 if "l" in r:
-                    labels[c].setdefault(r["l"].language or "", r["l"].value)
+                    lang, text = r["l"].language or "", r["l"].value
+                    labels[c][lang] = min(labels[c].get(lang, text), text)
                 wd = _v(r, "wd")
                 if wd and wd.startswith(WD) and QID.fullmatch(wd[len(WD):]):
-                    # an accepted link (owl:sameAs) wins over the item a place was imported from
-                    qids[c] = min(qids.get(c, wd[len(WD):]), wd[len(WD):], key=lambda q: (len(q), q))
+                    qids[c] = min(qids.get(c, (9, "")), (int(r["rank"].value), wd[len(WD):]))
         out = {}
         for c in iris:
             ls = labels.get(c, {})
-            label = ls.get("en") or ls.get("") or (sorted(ls.values())[0] if ls else c.rsplit("/", 1)[-1])
-            out[c] = City(c, label, qids.get(c))
+            label = ls.get("en") or ls.get("") or (ls[min(ls)] if ls else c.rsplit("/", 1)[-1])
+            out[c] = City(c, label, qids[c][1] if c in qids else None)
         return out
 
     def curated(self) -> dict[str, dict[str, Any]]:
