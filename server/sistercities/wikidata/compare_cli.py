@@ -36,7 +36,7 @@ def _open(ctx: click.Context, build_dir: Path | None) -> tuple[dict[str, Any], R
         raise click.ClickException(f"cannot read the build: {e}") from None
 
 
-@group.command("compare")
+@group.command("compare", short_help="Our twinnings side by side with Wikidata's (from the build, no network).")
 @_build_dir
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="A table for the terminal, or CSV / JSON (stable keys) for programs.")
@@ -62,7 +62,7 @@ def compare_cmd(ctx: click.Context, build_dir: Path | None, fmt: str) -> None:
         click.echo(compare_format.to_table(comparison, width=max(width, 60)), nl=False)
 
 
-@group.command("export-quickstatements")
+@group.command("export-quickstatements", short_help="QuickStatements v1 for what Wikidata lacks (nothing is sent).")
 @_build_dir
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the commands to FILE (default: standard output).")
