@@ -90,20 +90,20 @@ def _source_cell(r: Row) -> str:
         nums = seen.setdefault(c.title, [])
         if c.number is not None and str(c.number) not in nums:
             nums.append(str(c.number))
-    return "; ".join(f"{t}, ¶{','.join(n)}" if n else t for t, n in seen.items()) or "—"
+    return "; ".join(f"{t},\u00a0¶{','.join(n)}" if n else t for t, n in seen.items()) or "—"
 
 
 def _cells(r: Row) -> list[str]:
-    stmts = " ".join("wds:" + s.statement_id for s in r.statements) or "—"
+    stmts = "\n".join("wds:" + s.statement_id for s in r.statements) or "—"  # one statement a line
     return [r.pair, r.finding, _source_cell(r), stmts]
 
 
 def _widths(rows: list[list[str]], width: int) -> list[int]:
     """Natural column widths, narrowed one character at a time (finding and source first) to fit ``width``."""
-    w = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(HEADERS)]
+    w = [max(len(h), *(len(line) for x in rows for line in x[i].split("\n"))) for i, h in enumerate(HEADERS)]
     avail = width - len(INDENT) - len(GAP) * (len(HEADERS) - 1)
     least = [12, 16, 12, min(w[3], 27)]  # statement ids stay whole
-    weight = [1, 3, 2, 1]
+    weight = [1, 2, 3, 1]  # the source column gives way first, then the finding
     while sum(w) > avail:
         i = max(range(len(w)), key=lambda k: (w[k] - least[k]) * weight[k])
         if w[i] <= least[i]:
@@ -127,7 +127,8 @@ def to_table(c: Comparison, width: int = 100) -> str:
         w = _widths(cells, width)
         lines = [list(HEADERS), ["-" * n for n in w], *cells]
         for cell_row in lines:
-            wrapped = [textwrap.wrap(x, n, break_on_hyphens=False, break_long_words=True) or [""]
+            wrapped = [[part for line in x.split("\n")
+                        for part in textwrap.wrap(line, n, break_on_hyphens=False, break_long_words=True)] or [""]
                        for x, n in zip(cell_row, w, strict=True)]
             for i in range(max(len(x) for x in wrapped)):
                 parts = [(x[i] if i < len(x) else "").ljust(n) for x, n in zip(wrapped, w, strict=True)]
