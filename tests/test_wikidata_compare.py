@@ -259,3 +259,14 @@ def test_an_accepted_link_wins_over_the_imported_item() -> None:
         s.add(ox.Quad(c, ox.NamedNode(p), o, g))
     (city,) = _Reader(EmbeddedStore(store=s), BASE).cities([c.value]).values()
     assert (city.label, city.qid) == ("X", "Q42")
+
+
+def test_csv_cells_from_wikidata_never_run_as_formulas(tmp_path: Path) -> None:
+    def edit(root: Path) -> None:
+        replace_in(root / "data" / "wikidata.ttl", 'rdfs:label "Lyon"@en', 'rdfs:label "=HYPERLINK(\\"http://x\\")"@en')
+
+    b = build_project(make_project(tmp_path / "project", edit=edit), tmp_path / "build")
+    code, out, _ = _run(["wikidata", "compare", "--build-dir", str(b), "--format", "csv"])
+    assert code == 0
+    row = next(r for r in csv.DictReader(io.StringIO(out)) if r["city_a_qid"] == "Q456")
+    assert row["city_a_label"] == "'=HYPERLINK(\"http://x\")"

@@ -12,7 +12,8 @@ The JSON document (also written into each release as ``wikidata-compare.json`` a
                "sources": [{"paragraph", "paragraph_number", "document", "title", "url",
                             "quotation", "supports"}]}]}
 
-The CSV has one line per row, columns :data:`CSV_COLUMNS` (several values joined by a space).
+The CSV has one line per row, columns :data:`CSV_COLUMNS` (several values joined by a space; document
+titles by `` | ``); a text cell starting with ``= + - @`` gets a leading apostrophe (:func:`cell`).
 Never imports Flask or click.
 """
 
@@ -63,17 +64,23 @@ def to_json(c: Comparison) -> str:
     return json.dumps(to_dict(c), indent=2, ensure_ascii=False) + "\n"
 
 
+def cell(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (labels and titles can come from Wikidata):
+    one starting with = + - @ (or a tab or CR) gets a leading apostrophe, as OWASP advises."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_csv(c: Comparison) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in c.rows:
         a, b = r.cities
-        w.writerow([r.kind, r.verdict, r.finding, a.iri, a.label, a.qid or "", b.iri, b.label, b.qid or "",
+        w.writerow([r.kind, r.verdict, cell(r.finding), a.iri, cell(a.label), a.qid or "", b.iri, cell(b.label), b.qid or "",
                     r.our_record or "", r.our_start or "", r.wikidata_start or "",
                     " ".join(s.statement for s in r.statements), " ".join(s.link or "" for s in r.statements),
                     " ".join(dict.fromkeys(x.paragraph for x in r.sources)),
-                    " | ".join(dict.fromkeys(x.title for x in r.sources))])
+                    cell(" | ".join(dict.fromkeys(x.title for x in r.sources)))])
     return buf.getvalue()
 
 
