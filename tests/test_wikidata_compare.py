@@ -248,7 +248,7 @@ def test_no_build_at_all_is_one_line(tmp_path: Path) -> None:
 def test_an_accepted_link_wins_over_the_imported_item() -> None:
     import pyoxigraph as ox
 
-    from sistercities.wikidata.compare import _Reader
+    from sistercities.wikidata.compare_store import Reader
 
     s = ox.Store()
     c, g = ox.NamedNode(ID + "city/x"), ox.NamedNode(BASE + "graph/reference")
@@ -257,7 +257,7 @@ def test_an_accepted_link_wins_over_the_imported_item() -> None:
                  ("http://www.w3.org/2000/01/rdf-schema#label", ox.Literal("X", language="en")),
                  ("http://www.w3.org/2000/01/rdf-schema#label", ox.Literal("Икс", language="ru"))):
         s.add(ox.Quad(c, ox.NamedNode(p), o, g))
-    (city,) = _Reader(EmbeddedStore(store=s), BASE).cities([c.value]).values()
+    (city,) = Reader(EmbeddedStore(store=s), BASE).cities([c.value]).values()
     assert (city.label, city.qid) == ("X", "Q42")
 
 

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sistercities.store import Store
-from sistercities.wikidata.compare import Comparison, Row, _Reader, date_parts
+from sistercities.wikidata.compare import Comparison, Row, date_parts
+from sistercities.wikidata.compare_store import Reader
 
 ISO639_1 = re.compile(r"^[a-z]{2,3}$")
 
@@ -59,7 +60,7 @@ class Document:
 def _documents(store: Store, base: str, iris: set[str]) -> dict[str, Document]:
     if not iris:
         return {}
-    rd = _Reader(store, base)
+    rd = Reader(store, base)
     values = " ".join(f"<{i}>" for i in sorted(iris))
     out: dict[str, Document] = {}
     for r in rd.q(f"""SELECT ?d ?url ?title ?lang ?issued WHERE {{ VALUES ?d {{ {values} }}
@@ -115,7 +116,7 @@ def quickstatements(store: Store, base: str, comparison: Comparison, built: str)
         if r.our_record:
             by_record.setdefault(r.our_record, []).append(r)
     plans = {rec: w for rec, rows in by_record.items() if (w := _wanted(rows)) and w[0]}
-    evidence = _Reader(store, base).evidence(plans)
+    evidence = Reader(store, base).evidence(plans)
     docs_of: dict[str, list[str]] = {}
     for rec, (_, start) in plans.items():
         cites = evidence.get(rec, [])
