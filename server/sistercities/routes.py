@@ -43,6 +43,9 @@ ROUTES: tuple[Route, ...] = (
     Route("/graph/<anypath:rest>", "thing_graph", "resource:thing"),
     Route("/doc/<anypath:rest>", "document", "resource:document"),
     Route("/search", "search", "search:search"),  # views/search.py
+    # the comparison with Wikidata's twinnings (views/wikidata.py): before /wikidata/<qid>, never taken for a QID
+    Route("/wikidata/compare", "wikidata_compare", "wikidata:compare"),
+    Route("/wikidata/compare.json", "wikidata_compare_json", "wikidata:compare_json"),
     Route("/wikidata/<qid>", "wikidata", "resource:wikidata"),
     # found and harvested: catalogue, VoID, dataset page, dumps, sitemap (views/catalog.py)
     Route("/dataset", "dataset", "catalog:dataset"),

@@ -39,4 +39,7 @@ def group() -> None:
     User-Agent, at most WIKIDATA_RATE requests/s, Retry-After honoured, answers cached
     in WIKIDATA_CACHE_DIR. Nothing is ever sent to Wikidata.
     """
-from sistercities.wikidata import reconcile_cli  # noqa: E402,F401
+
+
+# the commands register themselves on the group
+from sistercities.wikidata import compare_cli, reconcile_cli  # noqa: E402,F401
