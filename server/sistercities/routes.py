@@ -43,6 +43,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/graph/<anypath:rest>", "thing_graph", "resource:thing"),
     Route("/doc/<anypath:rest>", "document", "resource:document"),
     Route("/search", "search", "search:search"),  # views/search.py
+    # W3C Reconciliation Service API 0.2 (views/reconcile.py; suggest/preview/extend in views/reconcile_more.py)
+    Route("/reconcile", "reconcile", "reconcile:reconcile", ("GET", "HEAD", "POST", "OPTIONS")),
     Route("/wikidata/<qid>", "wikidata", "resource:wikidata"),
     # found and harvested: catalogue, VoID, dataset page, dumps, sitemap (views/catalog.py)
     Route("/dataset", "dataset", "catalog:dataset"),

@@ -1,0 +1,169 @@
+"""What matching needs on top of the site's label index (:class:`sistercities.search.LabelIndex`).
+
+The label index already holds every local thing's labels (``rdfs:label``, ``skos:prefLabel``,
+``dct:title``, ``skos:altLabel``) folded by :func:`sistercities.search.fold`, its rdf:types and
+its Wikidata/GeoNames ids.  :class:`MatchIndex` adds, for the things of our reconcilable types
+(:mod:`.types`):
+
+* ``exact``: folded name -> [(iri, how)], ``how`` one of ``label`` (a main label in any
+  language), ``alt`` (an alternative label: the spelling variants of the sources) or ``variant``
+  (a city's name without its designator: "新潟" for "新潟市", "부천" for "부천시");
+* ``words``: folded word -> iris, for names that contain every word of a query;
+* per thing: its country, coordinates and Wikidata items; ``qualified``: the bare names the
+  curators qualified in an alternative label ("Victoria" of "Victoria, British Columbia"),
+  which are ambiguous in the world and never auto-matched alone;
+* countries by folded name, ISO code and Wikidata item (for the ``country`` property).
+
+Built once per label index (per worker) by :func:`match_index`.  Never imports Flask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from sistercities.documents import best_literal
+from sistercities.search import LabelIndex, fold
+from sistercities.store import Store
+from sistercities.uris import ontology_ns
+
+from .types import Types
+
+WGS = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+#: Designators a city's name may carry in a table or a label: stripped to give a variant.
+CITY_SUFFIXES = (" city", " town", " shi", " si", " gwangyeoksi", "광역시", "특별시", "市", "시", " 市")
+CITY_PREFIXES = ("city of ", "town of ", "municipality of ")
+
+
+@dataclass
+class Thing:
+    iri: str
+    name: str
+    types: list[str]
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (folded name, how)
+    country: str | None = None
+    lat: float | None = None
+    long: float | None = None
+    qids: list[str] = field(default_factory=list)
+    qualified: set[str] = field(default_factory=set)  # bare names qualified in an alt label
+
+
+def strip_designator(key: str) -> str | None:
+    """``key`` without a city designator ("khabarovsk city" -> "khabarovsk", "新潟市" -> "新潟"), or None."""
+    for p in CITY_PREFIXES:
+        if key.startswith(p) and len(key) > len(p):
+            return key[len(p):].strip()
+    for s in CITY_SUFFIXES:
+        if key.endswith(s) and len(key) > len(s):
+            return key[: -len(s)].strip()
+    return None
+
+
+class MatchIndex:
+    def __init__(self, labels: LabelIndex, store: Store) -> None:
+        base = labels.base
+        tw = ontology_ns(base)
+        self.base = base
+        self.types = Types(store, base)
+        self.labels = labels
+        city = tw + "City"
+        self.things: dict[str, Thing] = {}
+        self.exact: dict[str, list[tuple[str, str]]] = {}
+        self.words: dict[str, set[str]] = {}
+        for e in labels.entries.values():
+            if not e.keys or not self.types.reconcilable(e.types):
+                continue
+            t = Thing(e.iri, best_literal(e.main or e.alt, ["en"]) or e.iri, e.types)
+            is_city = self.types.is_a(e.types, city)
+            for key, main in e.keys:
+                if not key:
+                    continue
+                self._add(t, key, "label" if main else "alt")
+                if is_city:
+                    bare = strip_designator(key)
+                    if bare:
+                        self._add(t, bare, "variant")
+            for lit in e.alt:
+                head, sep, _ = lit.value.partition(",")
+                if sep and fold(head) in {k for k, _ in t.keys}:
+                    t.qualified.add(fold(head))
+            self.things[e.iri] = t
+        for (scheme, ident), iris in labels.ids.items():
+            if scheme == "wikidata":
+                for iri in iris:
+                    if iri in self.things:
+                        self.things[iri].qids.append(ident)
+        for q in store.quads(None, ox.NamedNode(tw + "country")):
+            c = self.things.get(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None
+            if c is not None and isinstance(q.object, ox.NamedNode):
+                c.country = q.object.value
+        for name in ("lat", "long"):
+            for q in store.quads(None, ox.NamedNode(WGS + name)):
+                p = self.things.get(q.subject.value) if isinstance(q.subject, ox.NamedNode) else None
+                if p is not None and isinstance(q.object, ox.Literal):
+                    with contextlib.suppress(ValueError):
+                        setattr(p, name, float(q.object.value))
+        #: countries by folded name, ISO code and QID
+        self.countries: dict[str, set[str]] = {}
+        country = tw + "Country"
+        for t in self.things.values():
+            if self.types.is_a(t.types, country):
+                for key, _ in t.keys:
+                    self.countries.setdefault(key, set()).add(t.iri)
+                for qid in t.qids:
+                    self.countries.setdefault(qid.lower(), set()).add(t.iri)
+        for q in store.quads(None, ox.NamedNode(tw + "countryCode")):
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value in self.things and isinstance(q.object, ox.Literal):
+                self.countries.setdefault(fold(q.object.value), set()).add(q.subject.value)
+        self.cities = [t for t in self.things.values() if t.lat is not None and t.long is not None]
+
+    def _add(self, t: Thing, key: str, how: str) -> None:
+        if (key, how) in t.keys or any(k == key for k, _ in t.keys):
+            return
+        t.keys.append((key, how))
+        self.exact.setdefault(key, []).append((t.iri, how))
+        for w in key.split(" "):
+            self.words.setdefault(w, set()).add(t.iri)
+
+    def with_words(self, needle: str, cap: int = 5000) -> set[str]:
+        """Things with a name containing every word of ``needle`` (at most ``cap`` of them)."""
+        lists = sorted((self.words.get(w, set()) for w in set(needle.split(" "))), key=len)
+        if not lists or not lists[0]:
+            return set()
+        out = set(lists[0])
+        for other in lists[1:]:
+            out &= other
+            if not out:
+                break
+        if len(out) > cap:
+            out = set(sorted(out)[:cap])
+        return out
+
+    def country_iris(self, value: str) -> set[str]:
+        """The countries a property value names: our IRI, a Wikidata item, a name or an ISO code."""
+        from sistercities.search import wikidata_qid
+
+        v = value.strip()
+        if v in self.things:
+            return {v}
+        qid = wikidata_qid(v)
+        if qid:
+            return set(self.countries.get(qid.lower(), set()))
+        return set(self.countries.get(fold(v), set()))
+
+
+_CACHE: weakref.WeakKeyDictionary[LabelIndex, MatchIndex] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def match_index(labels: LabelIndex, store: Store) -> MatchIndex:
+    """The match index of this label index, built on first use and kept with it."""
+    with _LOCK:
+        idx = _CACHE.get(labels)
+        if idx is None:
+            idx = _CACHE[labels] = MatchIndex(labels, store)
+        return idx

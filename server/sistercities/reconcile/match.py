@@ -1,0 +1,254 @@
+"""Candidates, scores (0-100), features and the ``match`` decision for one reconciliation query.
+
+Candidates come from :class:`.index.MatchIndex`: things whose folded name (any language,
+case and accents ignored) equals the query, equals it without a city designator ("Pusan city",
+"新潟") or without a qualifier ("Portland (USA)", whose qualifier then counts as the country),
+or contains all its words.  A query that is an identifier (our IRI or its path, a Wikidata
+Q-id, a GeoNames id) finds that thing.
+
+Score: the name first — 100 a main label, 95 an alternative label (the sources' spellings),
+90 a variant without designator or qualifier, up to 70 for a longer name holding every word —
+then the properties: country +5 when it agrees, -40 when it differs (-20 when the candidate has
+none); Wikidata item 100 when it agrees, -50 when it differs; coordinates +5 within 25 km,
+down to -40 beyond 200 km; a type asked as ``type_strict: "should"`` and not met -30.
+
+``match: true`` only when the best candidate's name is exact (label, alternative or variant),
+its type is right, no property disagrees, no other candidate scores within :data:`MARGIN`
+points, and its name is not one the curators qualified ("Victoria" beside "Victoria, British
+Columbia"), unless a property (country, coordinates, Wikidata item) confirms it.
+Never imports Flask.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sistercities.search import fold, geonames_id, wikidata_qid
+
+from .index import MatchIndex, Thing, strip_designator
+from .requests import Query
+from .types import iri_of
+
+#: A competitor this close to the best candidate prevents an automatic match.
+MARGIN = 15.0
+NAME_SCORE = {"label": 100.0, "alt": 95.0, "variant": 90.0}
+MAX_QUERY_LENGTH = 300
+NEAR_KM = 25.0
+FAR_KM = 200.0
+_QUALIFIER = re.compile(r"^(.*?)\s*(?:\(([^()]*)\)|,\s*([^,]*))\s*$")
+
+
+@dataclass
+class Candidate:
+    thing: Thing
+    score: float
+    features: dict[str, float | bool] = field(default_factory=dict)
+    exact: bool = False
+    confirmed: bool = False  # a property confirms it
+    contradicted: bool = False  # a property disagrees
+    ambiguous: bool = False  # a qualified bare name
+
+
+def reconcile(idx: MatchIndex, q: Query) -> list[dict[str, Any]]:
+    """The result (sorted candidates, JSON-ready) of one query."""
+    cands = _candidates(idx, q)
+    for c in cands.values():
+        _properties(idx, q, c)
+        _type(idx, q, c)
+    ranked = sorted(cands.values(), key=lambda c: (-c.score, c.thing.name.casefold(), c.thing.iri))
+    ranked = [c for c in ranked if c.score > 0]
+    out = []
+    for i, c in enumerate(ranked[: q.limit]):
+        match = False
+        if i == 0 and c.exact and not c.contradicted and (not c.ambiguous or c.confirmed):
+            second = ranked[1].score if len(ranked) > 1 else -math.inf
+            match = c.score - second >= MARGIN or (c.confirmed and not _confirmed_rival(ranked[1:]))
+        c.features["match_margin"] = round(c.score - (ranked[1].score if len(ranked) > 1 else 0.0), 1) if i == 0 \
+            else 0.0
+        out.append({
+            "id": c.thing.iri,
+            "name": c.thing.name,
+            "type": [{"id": t.id, "name": t.name} for t in idx.types.of(c.thing.types)],
+            "score": round(max(0.0, min(100.0, c.score)), 1),
+            "match": match,
+            "features": [{"id": k, "value": v} for k, v in c.features.items()],
+        })
+    return out
+
+
+def _confirmed_rival(rest: list[Candidate]) -> bool:
+    return any(r.confirmed and r.exact for r in rest)
+
+
+def _candidates(idx: MatchIndex, q: Query) -> dict[str, Candidate]:
+    cands: dict[str, Candidate] = {}
+
+    def add(iri: str, score: float, how: str, exact: bool) -> None:
+        t = idx.things.get(iri)
+        if t is None or not _type_ok(idx, q, t):
+            return
+        c = cands.get(iri)
+        if c is None or score > c.score:
+            feats: dict[str, float | bool] = {f"name_{how}": True, "name_score": round(score, 1)}
+            cands[iri] = Candidate(t, score, feats, exact)
+
+    text = (q.text or "").strip()
+    if text and len(text) <= MAX_QUERY_LENGTH:
+        by_id = _by_id(idx, text)
+        for iri in by_id:
+            add(iri, 100.0, "id", True)
+        needle = fold(text)
+        variants = _variants(idx, text, needle, q) if needle else []
+        if needle:
+            for iri, how in idx.exact.get(needle, []):
+                add(iri, NAME_SCORE[how], "exact" if how == "label" else how, True)
+            for bare, how in variants:
+                for iri, _ in idx.exact.get(bare, []):
+                    add(iri, NAME_SCORE["variant"], how, True)
+            for iri in idx.with_words(needle):
+                if iri in cands:
+                    continue
+                t = idx.things[iri]
+                best = max((len(needle) / len(k) for k, _ in t.keys if _all_words(needle, k)), default=0.0)
+                if best:
+                    add(iri, round(70 * best, 1), "words", False)
+            for c in cands.values():
+                if needle in c.thing.qualified or any(b in c.thing.qualified for b, _ in variants):
+                    c.ambiguous = True
+                    c.features["name_ambiguous"] = True
+    elif not text:
+        for key, values in q.props.items():
+            for iri in _by_property(idx, key, values):
+                add(iri, 50.0, "none", False)
+    return cands
+
+
+def _variants(idx: MatchIndex, text: str, needle: str, q: Query) -> list[tuple[str, str]]:
+    """(folded bare name, feature) of the query without designator or qualifier; a qualifier
+    that names one of our countries is added to the query's country values."""
+    out = []
+    bare = strip_designator(needle)
+    if bare:
+        out.append((bare, "variant"))
+    m = _QUALIFIER.match(text)
+    if m and m.group(1):
+        head, qual = fold(m.group(1)), (m.group(2) or m.group(3) or "").strip()
+        if head:
+            out.append((head, "qualified"))
+            head_bare = strip_designator(head)
+            if head_bare:
+                out.append((head_bare, "qualified"))
+            if qual and idx.country_iris(qual) and qual not in q.props.get("country", []):
+                q.props.setdefault("country", []).append(qual)
+    return out
+
+
+def _all_words(needle: str, key: str) -> bool:
+    words = key.split(" ")
+    return all(w in words for w in needle.split(" "))
+
+
+def _by_id(idx: MatchIndex, text: str) -> list[str]:
+    iri = iri_of(text, idx.base)
+    if iri and iri in idx.things:
+        return [iri]
+    return [i for i in idx.labels.find_id(text) if i in idx.things]
+
+
+def _by_property(idx: MatchIndex, key: str, values: list[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        if key == "wikidata":
+            out += [i for i in idx.labels.find_id(v) if wikidata_qid(v)]
+        elif key == "geonames":
+            out += [i for i in idx.labels.find_id(v) if geonames_id(v)]
+        elif key == "country":
+            countries = idx.country_iris(v)
+            out += [t.iri for t in idx.cities if t.country in countries][:100]
+        elif key == "coordinates":
+            point = _point(v)
+            if point:
+                near = sorted((_km(point, (t.lat, t.long)), t.iri) for t in idx.cities  # type: ignore[arg-type]
+                              if t.lat is not None and t.long is not None)
+                out += [i for d, i in near[:10] if d <= FAR_KM]
+    return [i for i in dict.fromkeys(out) if i in idx.things]
+
+
+def _type_ok(idx: MatchIndex, q: Query, t: Thing) -> bool:
+    if not q.types or q.type_strict == "should":
+        return True
+    if q.type_strict == "all":
+        return all(idx.types.is_a(t.types, w) for w in q.types)
+    return any(idx.types.is_a(t.types, w) for w in q.types)
+
+
+def _type(idx: MatchIndex, q: Query, c: Candidate) -> None:
+    if not q.types:
+        return
+    ok = any(idx.types.is_a(c.thing.types, w) for w in q.types)
+    c.features["type_match"] = ok
+    if not ok:
+        c.score -= 30
+        c.contradicted = True
+
+
+def _properties(idx: MatchIndex, q: Query, c: Candidate) -> None:
+    t = c.thing
+    for key, values in q.props.items():
+        if key == "country":
+            wanted = set().union(*(idx.country_iris(v) for v in values)) if values else set()
+            if t.country is None:
+                c.features["country_match"] = False
+                c.score -= 20
+                c.contradicted = True
+            elif t.country in wanted:
+                c.features["country_match"] = True
+                c.score += 5
+                c.confirmed = True
+            else:
+                c.features["country_match"] = False
+                c.score -= 40
+                c.contradicted = True
+        elif key in ("wikidata", "geonames"):
+            ids = {i for v in values for i in idx.labels.find_id(v)}
+            ok = t.iri in ids
+            c.features[f"{key}_match"] = ok
+            if ok:
+                c.score = max(c.score, 100.0)
+                c.confirmed = c.exact = True
+            else:
+                c.score -= 50
+                c.contradicted = True
+        elif key == "coordinates":
+            points = [p for p in (_point(v) for v in values) if p]
+            if not points or t.lat is None or t.long is None:
+                continue
+            d = min(_km(p, (t.lat, t.long)) for p in points)
+            c.features["distance_km"] = round(d, 1)
+            if d <= NEAR_KM:
+                c.score += 5
+                c.confirmed = True
+            elif d > FAR_KM:
+                c.score -= min(40.0, 10 + d / 100)
+                c.contradicted = True
+
+
+_POINT = re.compile(r"\s*\(?\s*(-?\d{1,3}(?:\.\d+)?)\s*[, ;]\s*(-?\d{1,3}(?:\.\d+)?)\s*\)?\s*")
+
+
+def _point(v: str) -> tuple[float, float] | None:
+    m = _POINT.fullmatch(v)
+    if not m:
+        return None
+    lat, long = float(m.group(1)), float(m.group(2))
+    return (lat, long) if -90 <= lat <= 90 and -180 <= long <= 180 else None
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km (haversine, mean Earth radius)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
