@@ -40,6 +40,18 @@ DATE_CHOICES = tuple(str(c["value"]) for c in PROPERTY_SETTINGS[1]["choices"])  
 Value = dict[str, Any]
 
 
+def local_iri(ident: str, base: str) -> str | None:
+    """Our IRI an entity id names (the IRI or its path, :func:`iri_of`), if it is a well-formed IRI."""
+    iri = iri_of(ident, base)
+    if iri is None:
+        return None
+    try:
+        ox.NamedNode(iri)
+    except ValueError:  # "id/city/a b", "id/city/<x>", a NUL...: names nothing
+        return None
+    return iri
+
+
 class BadExtend(ValueError):
     """A malformed data extension query (the message says what is wrong, on one line)."""
 
@@ -315,7 +327,7 @@ def extend(store: Store, base: str, types: Types, query: Query) -> dict[str, Any
     f = Facts(store, base, types)
     rows: dict[str, dict[str, list[Value]]] = {}
     for ident in query.ids:
-        iri = iri_of(ident, base)
+        iri = local_iri(ident, base)
         known = iri is not None and f.known(iri)
         row: dict[str, list[Value]] = {}
         for r in query.properties:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sistercities.documents import SKOS_ALT, best_literal
 from sistercities.reconcile.extend import Facts, values
 from sistercities.reconcile.types import Types
+from sistercities.search import fold
 from sistercities.store import Store
 
 #: Sister cities listed on a card at most (a card is small; the page has them all).
@@ -55,7 +56,8 @@ def card(store: Store, base: str, types: Types, iri: str, langs: list[str] | Non
     coords = values(f, iri, "coordinates", "as-stated")
     c.coordinates = coords[0]["str"] if coords else ""
     start = values(f, iri, "startDate", "as-stated")
-    partners = [Link(p, f.label(p, langs)) for p in f.iris(iri, f.tw + "partner")]
+    partners = sorted((Link(p, f.label(p, langs)) for p in f.iris(iri, f.tw + "partner")),
+                      key=lambda x: (fold(x.label), x.iri))
     if start:
         c.description = "since " + start[0]["str"]
     twinnings = f.twinnings(iri) if types.is_a(f.rdf_types(iri), f.tw + "City") else []

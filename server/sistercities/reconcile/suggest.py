@@ -16,8 +16,8 @@ from typing import Any
 
 from sistercities.documents import best_literal
 from sistercities.reconcile import properties
-from sistercities.reconcile.extend import Facts
-from sistercities.reconcile.types import Types, UnknownType, iri_of
+from sistercities.reconcile.extend import Facts, local_iri
+from sistercities.reconcile.types import Types, UnknownType
 from sistercities.search import MAX_QUERY_LENGTH, BadQuery, Hit, LabelIndex, fold, starts_a_word
 from sistercities.store import Store
 
@@ -77,7 +77,7 @@ def entities(index: LabelIndex, store: Store, types: Types, prefix: str | None, 
     if not needle or wanted == "":
         return {"result": []}
     first: list[str] = []
-    iri = iri_of(text, index.base)
+    iri = local_iri(text, index.base)
     if iri is not None and iri in index.entries:
         first.append(iri)
     try:

@@ -22,7 +22,7 @@ from sistercities.conneg import HTML, parse_accept_language
 from sistercities.reconcile import extend as ext
 from sistercities.reconcile import preview as pv
 from sistercities.reconcile import properties, suggest
-from sistercities.reconcile.types import Types, iri_of, types_of
+from sistercities.reconcile.types import Types, types_of
 from sistercities.search import LabelIndex
 from sistercities.security import CSP
 from sistercities.views import resource
@@ -201,7 +201,7 @@ def preview() -> Response:
         if ident is None or not ident.strip():
             raise Fail(400, "Missing id: /reconcile/preview?id=<an entity IRI, e.g. "
                             f"{s.settings['BASE_IRI']}id/city/khabarovsk>.")
-        iri = iri_of(ident, d.docs.base)
+        iri = ext.local_iri(ident, d.docs.base)
         card = pv.card(d.docs.store, d.docs.base, types, iri, _langs()) if iri else None
         if card is None:
             status, message = 404, f"Nothing is known about {ident[:200]!r}."
