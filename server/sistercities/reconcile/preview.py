@@ -1,5 +1,5 @@
-"""The preview card of an entity (what OpenRefine shows in its pop-up): label, type, country,
-Wikidata link, sister cities with their start dates — the facts, as a small view model the view
+"""The preview card of an entity (what OpenRefine shows in its pop-up): label and variants, type,
+country, Wikidata and GeoNames ids, sister cities with their start dates — the facts, as a small view model the view
 renders with ``templates/reconcile_preview.html``.  Never imports Flask.
 """
 
@@ -33,7 +33,6 @@ class Card:
     country: list[Link] = field(default_factory=list)
     wikidata: list[str] = field(default_factory=list)  # QIDs
     geonames: list[str] = field(default_factory=list)
-    coordinates: str = ""
     description: str = ""
     partners: list[Link] = field(default_factory=list)
     more_partners: int = 0
@@ -53,8 +52,6 @@ def card(store: Store, base: str, types: Types, iri: str, langs: list[str] | Non
     c.country = [Link(x, f.label(x, langs)) for x in f.iris(iri, f.tw + "country")]
     c.wikidata = [v["str"] for v in values(f, iri, "wikidata", "as-stated")]
     c.geonames = [v["str"] for v in values(f, iri, "geonames", "as-stated")]
-    coords = values(f, iri, "coordinates", "as-stated")
-    c.coordinates = coords[0]["str"] if coords else ""
     start = values(f, iri, "startDate", "as-stated")
     partners = sorted((Link(p, f.label(p, langs)) for p in f.iris(iri, f.tw + "partner")),
                       key=lambda x: (fold(x.label), x.iri))
