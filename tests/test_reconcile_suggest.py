@@ -221,3 +221,25 @@ def test_non_utf8_query_string_never_500(live_server: str) -> None:
     for raw in ("prefix=%ff%fe", "prefix=k&cursor=%c3", "prefix=%00", "type=%ff&prefix=a", "prefix=a&callback=%e2%80"):
         r = requests.get(f"{live_server}{ENTITY}?{raw}", timeout=10)
         assert r.status_code in (200, 400), (raw, r.text)
+
+
+@pytest.mark.parametrize("prefix", ["k", "kh", "ni", "b", "o", "t", "twinning of", "municipality o", "хаба", "横",
+                                    "pu", "s", "of", "19", "x"])
+def test_prefix_table_is_the_site_search_restricted_to_prefixes(store: Any, prefix: str) -> None:
+    """The sorted prefix table answers exactly what the site's search answers, filtered to labels a
+    word of which starts with the prefix, in the same order (a differential check of the fast path)."""
+    from sistercities.reconcile.suggest import NOT_ENTITIES, Page, entities
+    from sistercities.reconcile.types import types_of
+    from sistercities.search import LabelIndex, fold, starts_a_word
+
+    index = LabelIndex(store, BASE)
+    needle = fold(prefix)
+    expected = [h.iri for h in index.search(prefix, limit=10**6) if h.kind not in NOT_ENTITIES
+                and any(starts_a_word(fold(x), needle) for x in (h.label, *h.alt_labels))]
+    got: list[str] = []
+    while True:
+        page = ids(entities(index, store, types_of(store, BASE), prefix, pg=Page(len(got), 100)))
+        if not page:
+            break
+        got += page
+    assert got == expected

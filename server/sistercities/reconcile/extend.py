@@ -127,6 +127,7 @@ class Facts:
     def __init__(self, store: Store, base: str, types: Types) -> None:
         self.store, self.base, self.types = store, base, types
         self.tw = ontology_ns(base)
+        self._twinnings: dict[str, list[Twinning]] = {}
 
     def objects(self, iri: str, pred: str) -> list[ox.NamedNode | ox.Literal]:
         out: list[Any] = []
@@ -167,7 +168,13 @@ class Facts:
         return {"id": iri, "name": self.label(iri)}
 
     def twinnings(self, city: str) -> list[Twinning]:
-        """The twinnings of ``city`` (records, and ``tw:twinnedWith`` links without one), by partner name."""
+        """The twinnings of ``city`` (records, and ``tw:twinnedWith`` links without one), by partner name
+        (read once per query: every aligned column uses the same list)."""
+        if city not in self._twinnings:
+            self._twinnings[city] = self._read_twinnings(city)
+        return self._twinnings[city]
+
+    def _read_twinnings(self, city: str) -> list[Twinning]:
         out: list[Twinning] = []
         for rec in self.subjects(self.tw + "partner", ox.NamedNode(city)):
             if not self.is_a(rec, "Twinning"):
@@ -175,11 +182,11 @@ class Facts:
             partners = [p for p in self.iris(rec, self.tw + "partner") if p != city]
             out.append(Twinning(rec, partners[0] if partners else None,
                                 _first(self.literals(rec, self.tw + "startDate")),
-                                _first(self.literals(rec, self.tw + "endDate")), self.record_source(rec)))
+                                _first(self.literals(rec, self.tw + "endDate"))))
         linked = {t.partner for t in out}
         for other in self.iris(city, self.tw + "twinnedWith"):
             if other not in linked:
-                out.append(Twinning(None, other, None, None, None))
+                out.append(Twinning(None, other, None, None))
         out.sort(key=lambda t: (fold(self.label(t.partner)) if t.partner else "", t.start.value if t.start else "",
                                 t.record or ""))
         return out
@@ -216,7 +223,6 @@ class Twinning:
     partner: str | None
     start: ox.Literal | None
     end: ox.Literal | None
-    source: str | None
 
 
 def _first(lits: list[ox.Literal]) -> ox.Literal | None:
@@ -292,7 +298,8 @@ def values(f: Facts, iri: str, prop: str, dates: str) -> list[Value]:
             elif prop == "twinning":
                 out.append(f.entity(t.record) if t.record else {})
             else:
-                out.append(f.entity(t.source) if t.source else {})
+                source = f.record_source(t.record) if t.record else None
+                out.append(f.entity(source) if source else {})
         return out
     if prop == "source":
         return [f.entity(d) for d in f.documents(iri)]

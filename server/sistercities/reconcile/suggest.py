@@ -4,13 +4,17 @@ Entities come from the site's label index (:class:`sistercities.search.LabelInde
 label, alternative label or spelling variant (any language, case- and accent-folded) must *start*
 with the prefix, or one of its words must ("niig" suggests the Municipality of Niigata); an entity id (our IRI, its
 path ``id/city/khabarovsk``, a Wikidata QID or a GeoNames id) suggests that entity first.  The
-order is the site search's.  Paragraphs, evidence and ontology terms are never suggested as
+scores and order are the site search's, restricted to prefix matches, found by binary search in a
+sorted table of the index's folded labels (:class:`PrefixTable`).  Paragraphs, evidence and ontology terms are never suggested as
 entities; ``type`` (a class IRI, ``tw:City``, ``city``...) keeps instances of that class and its
 subclasses.  Types and properties are prefix-matched on their names and ids.  Never imports Flask.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +22,7 @@ from sistercities.documents import best_literal
 from sistercities.reconcile import properties
 from sistercities.reconcile.extend import Facts, local_iri
 from sistercities.reconcile.types import Types, UnknownType
-from sistercities.search import MAX_QUERY_LENGTH, BadQuery, Hit, LabelIndex, fold, starts_a_word
+from sistercities.search import ID_SCORE, MAX_QUERY_LENGTH, TYPE_KINDS, LabelIndex, fold, starts_a_word
 from sistercities.store import Store
 
 PAGE_SIZE = 10
@@ -26,6 +30,8 @@ MAX_PAGE_SIZE = 100
 MAX_CURSOR = 100_000
 #: Kinds of the label index never suggested as entities.
 NOT_ENTITIES = frozenset({"paragraph", "evidence", "term"})
+#: Rank tier of each kind (the site search's: cities, people... before source documents).
+TIERS = {kind: tier for kind, _, tier in TYPE_KINDS}
 
 
 class BadSuggest(ValueError):
@@ -68,6 +74,51 @@ def _type(types: Types, raw: str | None) -> str | None:
         return ""
 
 
+class PrefixTable:
+    """Every word-start suffix of every folded label of the index ("municipality of niigata",
+    "of niigata", "niigata"), sorted, so a prefix is a binary search, not a scan of every label
+    (1M triples: 43k things).  Built once per label index, from its folded keys."""
+
+    def __init__(self, index: LabelIndex) -> None:
+        rows: list[tuple[str, str, int, bool]] = []  # (suffix, iri, offset in the label, main label)
+        for e in index.entries.values():
+            if e.kind in NOT_ENTITIES:
+                continue
+            for key, main in e.keys:
+                for start in (0, *(i + 1 for i, c in enumerate(key) if c == " ")):  # folded: single spaces
+                    rows.append((key[start:], e.iri, start, main))
+        rows.sort()
+        self.suffixes = [r[0] for r in rows]
+        self.rows = rows
+
+    def find(self, needle: str) -> dict[str, float]:
+        """iri -> score of its best label for ``needle``: the site search's (exact 100, start of the label
+        60, start of a later word 40; +5 on a main label; shorter labels first)."""
+        out: dict[str, float] = {}
+        i = bisect_left(self.suffixes, needle)
+        while i < len(self.rows) and self.rows[i][0].startswith(needle):
+            suffix, iri, offset, main = self.rows[i]
+            base = (100 if suffix == needle else 60) if offset == 0 else 40
+            length = offset + len(suffix)
+            score = base + (5 if main else 0) - min(length, 100) / 1000
+            if score > out.get(iri, 0):
+                out[iri] = score
+            i += 1
+        return out
+
+
+_TABLES: weakref.WeakKeyDictionary[LabelIndex, PrefixTable] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def prefix_table(index: LabelIndex) -> PrefixTable:
+    with _LOCK:
+        table = _TABLES.get(index)
+        if table is None:
+            table = _TABLES[index] = PrefixTable(index)
+        return table
+
+
 def entities(index: LabelIndex, store: Store, types: Types, prefix: str | None, type: str | None = None,
              pg: Page = Page(), langs: list[str] | None = None) -> dict[str, Any]:
     """``suggest-entities-response.json``: the entities for ``prefix`` (of ``type``), page ``pg``."""
@@ -76,31 +127,27 @@ def entities(index: LabelIndex, store: Store, types: Types, prefix: str | None, 
     needle = fold(text)
     if not needle or wanted == "":
         return {"result": []}
-    first: list[str] = []
+    scores = prefix_table(index).find(needle)
     iri = local_iri(text, index.base)
-    if iri is not None and iri in index.entries:
-        first.append(iri)
-    try:
-        ranked = index.search(text, langs=langs or [], limit=10**9)
-    except BadQuery:
-        ranked = []
-    hits: list[Hit] = []
-    for h in ranked:
-        if h.kind in NOT_ENTITIES or (wanted and not types.is_a(h.types, wanted)):
+    named = [iri] if iri is not None and iri in index.entries else []
+    for found in (named, index.find_id(text)):  # an id names its thing: first
+        for x in found:
+            scores[x] = ID_SCORE + (1 if x in named else 0)
+    ranked = []
+    for x, score in scores.items():
+        e = index.entries[x]
+        if e.kind in NOT_ENTITIES or (wanted and not types.is_a(e.types, wanted)):
             continue
-        if h.matched_id or h.iri in first or any(starts_a_word(fold(x), needle) for x in (h.label, *h.alt_labels)):
-            hits.append(h)
-    if first and all(h.iri not in first for h in hits):
-        e = index.entries[first[0]]
-        if e.kind not in NOT_ENTITIES and (not wanted or types.is_a(e.types, wanted)):
-            hits.append(Hit(e.iri, best_literal(e.main or e.alt, langs or []) or e.iri, types=e.types, kind=e.kind))
-    hits.sort(key=lambda h: h.iri not in first)  # stable: the id named by the prefix first
+        label = best_literal(e.main or e.alt, langs or []) or x
+        ranked.append((-(score >= ID_SCORE), -score if score >= ID_SCORE else 0, TIERS.get(e.kind, 1), -score,
+                       fold(label), x, label))
+    ranked.sort()
     facts = Facts(store, index.base, types)
     out = []
-    for h in hits[pg.cursor:pg.cursor + pg.size]:
-        item: dict[str, Any] = {"id": h.iri, "name": h.label}
-        ts = types.of(h.types)
-        desc = describe(facts, h.iri, ts[0].name if ts else None)
+    for *_, x, label in ranked[pg.cursor:pg.cursor + pg.size]:
+        item: dict[str, Any] = {"id": x, "name": label}
+        ts = types.of(index.entries[x].types)
+        desc = describe(facts, x, ts[0].name if ts else None)
         if desc:
             item["description"] = desc
         item["notable"] = [{"id": t.id, "name": t.name} for t in ts]
