@@ -298,3 +298,30 @@ def test_hostile_extend_never_500(live_server: str, body: str) -> None:
         assert errors("data-extension-response.json", data) == []
     else:
         assert data["message"]
+
+
+def test_property_settings_are_valid_in_the_manifest(live_server: str) -> None:
+    """The settings extend accepts (limit, dates), as the manifest's extend.property_settings would
+    carry them, validate against the official manifest schema; every default is accepted."""
+    from sistercities.reconcile.properties import PROPERTY_SETTINGS
+
+    manifest = requests.get(live_server + SERVICE, timeout=10).json()
+    manifest["extend"]["property_settings"] = PROPERTY_SETTINGS
+    assert errors("manifest.json", manifest) == []
+    defaults = {str(s["name"]): s["default"] for s in PROPERTY_SETTINGS}
+    extend(live_server, {"ids": [ID + "city/odesa"], "properties": [{"id": "twinningStart", "settings": defaults}]})
+
+
+def test_openrefine_request_shape(live_server: str) -> None:
+    """The POST OpenRefine 3.x sends for "Add columns from reconciled values": a form body with the
+    UTF-8 query percent-encoded, charset in the Content-Type, compact JSON."""
+    from urllib.parse import quote
+
+    query = {"ids": [ID + "city/khabarovsk", ID + "city/odesa"],
+             "properties": [{"id": "twinnedWith"}, {"id": "twinningStart"}, {"id": "source"}]}
+    body = "extend=" + quote(json.dumps(query, separators=(",", ":")), safe="")
+    r = requests.post(live_server + SERVICE, data=body.encode("ascii"), timeout=20,
+                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+                               "User-Agent": "OpenRefine/3.8.7", "Accept": "*/*"})
+    assert r.status_code == 200 and errors("data-extension-response.json", r.json()) == []
+    assert [c["name"] for c in r.json()["rows"][ID + "city/odesa"]["twinnedWith"]] == ["Yokohama"]
