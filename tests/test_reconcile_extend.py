@@ -272,6 +272,10 @@ def test_jsonp_and_get(live_server: str) -> None:
     r = requests.get(live_server + SERVICE, params={"extend": q, "callback": "cb_1"}, timeout=10)
     assert r.status_code == 200 and r.text.startswith("/**/cb_1(")
     assert errors("data-extension-response.json", json.loads(r.text[len("/**/cb_1("):-2])) == []
+    q = json.dumps({"ids": ["a\u2028b"], "properties": [{"id": "country"}]})
+    r = requests.get(live_server + SERVICE, params={"extend": q, "callback": "cb_1"}, timeout=10)
+    assert "\u2028" not in r.text and "\\u2028" in r.text  # escaped: a line end in older JavaScript
+    assert list(json.loads(r.text[len("/**/cb_1("):-2])["rows"]) == ["a\u2028b"]
 
 
 JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

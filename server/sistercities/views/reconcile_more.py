@@ -57,7 +57,8 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
         body = json.dumps({"status": "error", "message": "callback must be a JavaScript name (letters, digits, "
                                                          "_ and $, dotted), e.g. callback=jsonp123."})
         status, callback = 400, None
-    if callback is not None:
+    if callback is not None:  # U+2028/U+2029 are valid in JSON but end a line in older JavaScript
+        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
         resp = Response(f"/**/{callback}({body});", status=status, mimetype="application/javascript")
     else:
         resp = Response(body, status=status, mimetype=JSON)
