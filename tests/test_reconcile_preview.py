@@ -65,6 +65,9 @@ def test_gyear_twinning_and_other_kinds(live_server: str) -> None:
     assert "Partners: Khabarovsk, Niigata" in text
     text = " ".join(visible_text(card(live_server, ID + "country/japan")).split())
     assert text.startswith("Japan 日本 Country · Wikidata Q17")
+    text = " ".join(visible_text(card(live_server, ID + "source/khabarovsk-sister-cities")).split())
+    assert text.startswith("Khabarovsk sister cities Untitled page of the friend cities section of the Khabarovsk "
+                           "City Administration site Source document")
     text = " ".join(visible_text(card(live_server, ID + "city/maizuru")).split())
     assert "Wikidata" not in text  # no verified item, no link
 

@@ -45,7 +45,10 @@ def card(store: Store, base: str, types: Types, iri: str, langs: list[str] | Non
         return None
     names = f.names(iri)
     label = best_literal(names, langs or ["en"]) or iri
-    c = Card(iri, label, [t.name for t in types.of(f.rdf_types(iri))])
+    kinds = [t.name for t in types.of(f.rdf_types(iri))]
+    if not kinds:  # a source document, a paragraph...: the labels of its classes of our ontology
+        kinds = [_capital(f.label(t)) for t in f.rdf_types(iri) if t.startswith(f.tw)]
+    c = Card(iri, label, kinds)
     for lit in names + f.literals(iri, SKOS_ALT.value):
         if lit.value != label and lit.value not in c.variants:
             c.variants.append(lit.value)
@@ -68,6 +71,10 @@ def card(store: Store, base: str, types: Types, iri: str, langs: list[str] | Non
     if not twinnings:
         c.partners = partners[:MAX_PARTNERS]
     return c
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def wikidata_url(qid: str) -> str:
