@@ -10,7 +10,8 @@ Score: the name first — 100 a main label, 95 an alternative label (the sources
 90 a variant without designator or qualifier, up to 70 for a longer name holding every word —
 then the properties: country +5 when it agrees, -40 when it differs (-20 when the candidate has
 none); Wikidata item 100 when it agrees, -50 when it differs; coordinates +5 within 25 km,
-down to -40 beyond 200 km; a type asked as ``type_strict: "should"`` and not met -30.
+down to -40 beyond 200 km.  A typed query gets only things of its types (or their subclasses),
+whatever its ``type_strict`` (OpenRefine always sends ``"should"``); ``"all"`` asks for every type.
 
 ``match: true`` only when the best candidate's name is exact (label, alternative or variant),
 its type is right, no property disagrees, no other candidate scores within :data:`MARGIN`
@@ -178,7 +179,7 @@ def _by_property(idx: MatchIndex, key: str, values: list[str]) -> list[str]:
 
 
 def _type_ok(idx: MatchIndex, q: Query, t: Thing) -> bool:
-    if not q.types or q.type_strict == "should":
+    if not q.types:
         return True
     if q.type_strict == "all":
         return all(idx.types.is_a(t.types, w) for w in q.types)
@@ -186,13 +187,8 @@ def _type_ok(idx: MatchIndex, q: Query, t: Thing) -> bool:
 
 
 def _type(idx: MatchIndex, q: Query, c: Candidate) -> None:
-    if not q.types:
-        return
-    ok = any(idx.types.is_a(c.thing.types, w) for w in q.types)
-    c.features["type_match"] = ok
-    if not ok:
-        c.score -= 30
-        c.contradicted = True
+    if q.types:
+        c.features["type_match"] = True  # only things of the asked types are candidates
 
 
 def _properties(idx: MatchIndex, q: Query, c: Candidate) -> None:

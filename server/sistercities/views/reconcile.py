@@ -16,6 +16,7 @@ import importlib
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
@@ -91,6 +92,17 @@ def params() -> dict[str, str] | Response:
                         out[k] = v if isinstance(v, str) else json.dumps(v)
                 else:
                     out["queries"] = json.dumps(body)
+            elif request.mimetype == "application/x-www-form-urlencoded" or not request.mimetype:
+                # parsed here, strictly: werkzeug drops a form with non-UTF-8 bytes without a word
+                try:
+                    text = request.get_data(cache=True).decode("utf-8")
+                    pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict",
+                                      max_num_fields=20)
+                except UnicodeDecodeError:
+                    return json_error(400, "The form body is not UTF-8 (percent-encode the UTF-8 bytes of queries).")
+                except ValueError:
+                    return json_error(400, "The form body has too many fields.")
+                out.update(pairs)
             else:
                 out.update({k: v for k, v in request.form.items()})
     except HTTPException as e:  # 413 from MAX_CONTENT_LENGTH, a broken form body
@@ -129,6 +141,9 @@ def reconcile() -> Response:
             return json_error(501, "Data extension is not available in this version.")
         return cors(extend_response(p["extend"]))
     if "queries" not in p and "query" not in p:
+        if request.method == "POST":
+            return json_error(400, "Nothing to do: POST a form field queries (a reconciliation query batch) "
+                                   "or extend (a data extension query); GET /reconcile gives the manifest.")
         return _manifest(callback)
     idx = index()
     if isinstance(idx, Response):
