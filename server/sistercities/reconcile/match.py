@@ -51,6 +51,7 @@ class Candidate:
     confirmed: bool = False  # a property confirms it
     contradicted: bool = False  # a property disagrees
     ambiguous: bool = False  # a qualified bare name
+    key: str = ""  # the folded name it was found by
 
 
 def reconcile(idx: MatchIndex, q: Query) -> list[dict[str, Any]]:
@@ -87,14 +88,14 @@ def _confirmed_rival(rest: list[Candidate]) -> bool:
 def _candidates(idx: MatchIndex, q: Query) -> dict[str, Candidate]:
     cands: dict[str, Candidate] = {}
 
-    def add(iri: str, score: float, how: str, exact: bool) -> None:
+    def add(iri: str, score: float, how: str, exact: bool, key: str = "") -> None:
         t = idx.things.get(iri)
         if t is None or not _type_ok(idx, q, t):
             return
         c = cands.get(iri)
         if c is None or score > c.score:
             feats: dict[str, float | bool] = {f"name_{how}": True, "name_score": round(score, 1)}
-            cands[iri] = Candidate(t, score, feats, exact)
+            cands[iri] = Candidate(t, score, feats, exact, key=key)
 
     text = (q.text or "").strip()
     if text and len(text) <= MAX_QUERY_LENGTH:
@@ -105,10 +106,10 @@ def _candidates(idx: MatchIndex, q: Query) -> dict[str, Candidate]:
         variants = _variants(idx, text, needle, q) if needle else []
         if needle:
             for iri, how in idx.exact.get(needle, []):
-                add(iri, NAME_SCORE[how], "exact" if how == "label" else how, True)
+                add(iri, NAME_SCORE[how], "exact" if how == "label" else how, True, needle)
             for bare, how in variants:
                 for iri, _ in idx.exact.get(bare, []):
-                    add(iri, NAME_SCORE["variant"], how, True)
+                    add(iri, NAME_SCORE["variant"], how, True, bare)
             for iri in idx.with_words(needle):
                 if iri in cands:
                     continue
@@ -117,7 +118,7 @@ def _candidates(idx: MatchIndex, q: Query) -> dict[str, Candidate]:
                 if best:
                     add(iri, round(70 * best, 1), "words", False)
             for c in cands.values():
-                if needle in c.thing.qualified or any(b in c.thing.qualified for b, _ in variants):
+                if c.key in c.thing.qualified:
                     c.ambiguous = True
                     c.features["name_ambiguous"] = True
     elif not text:
