@@ -246,3 +246,12 @@ def test_two_namesakes_no_match_until_country() -> None:
 def test_bad_batches(batch: str) -> None:
     with pytest.raises(BadRequest):
         parse_batch(batch, _mini().types)
+
+
+@pytest.mark.parametrize(("typo", "top"), [("Habarovsk", "khabarovsk"), ("Niigta", "niigata"),
+                                           ("Vladivostock", "vladivostok"), ("Portlend", "portland")])
+def test_typos_give_candidates_never_matches(client: Any, typo: str, top: str) -> None:
+    result = _one(client, query=typo, type=CITY)
+    assert result[0]["id"] == BASE + "id/city/" + top
+    assert result[0]["match"] is False and _feature(result[0], "name_fuzzy") is True
+    assert result[0]["score"] <= 80

@@ -120,6 +120,7 @@ class MatchIndex:
             if isinstance(q.subject, ox.NamedNode) and q.subject.value in self.things and isinstance(q.object, ox.Literal):
                 self.countries.setdefault(fold(q.object.value), set()).add(q.subject.value)
         self.cities = [t for t in self.things.values() if t.lat is not None and t.long is not None]
+        self._trigrams: dict[str, set[str]] | None = None  # built on the first typo
 
     def _add(self, t: Thing, key: str, how: str) -> None:
         if (key, how) in t.keys or any(k == key for k, _ in t.keys):
@@ -128,6 +129,22 @@ class MatchIndex:
         self.exact.setdefault(key, []).append((t.iri, how))
         for w in key.split(" "):
             self.words.setdefault(w, set()).add(t.iri)
+
+    def near_words(self, word: str, limit: int = 10) -> list[str]:
+        """Words of our names spelt like ``word`` (trigram Dice >= 0.5): the typo candidates."""
+        if self._trigrams is None:
+            grams: dict[str, set[str]] = {}
+            for w in self.words:
+                for g in _trigrams(w):
+                    grams.setdefault(g, set()).add(w)
+            self._trigrams = grams
+        mine = _trigrams(word)
+        counts: dict[str, int] = {}
+        for g in mine:
+            for w in self._trigrams.get(g, ()):
+                counts[w] = counts.get(w, 0) + 1
+        scored = sorted(((2 * n / (len(mine) + len(_trigrams(w))), w) for w, n in counts.items()), reverse=True)
+        return [w for d, w in scored[:limit] if d >= 0.5]
 
     def with_words(self, needle: str, cap: int = 5000) -> set[str]:
         """Things with a name containing every word of ``needle`` (at most ``cap`` of them)."""
@@ -154,6 +171,11 @@ class MatchIndex:
         if qid:
             return set(self.countries.get(qid.lower(), set()))
         return set(self.countries.get(fold(v), set()))
+
+
+def _trigrams(word: str) -> set[str]:
+    w = f"  {word} "
+    return {w[i:i + 3] for i in range(len(w) - 2)}
 
 
 _CACHE: weakref.WeakKeyDictionary[LabelIndex, MatchIndex] = weakref.WeakKeyDictionary()

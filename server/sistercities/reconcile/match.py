@@ -7,7 +7,8 @@ or contains all its words.  A query that is an identifier (our IRI or its path, 
 Q-id, a GeoNames id) finds that thing.
 
 Score: the name first — 100 a main label, 95 an alternative label (the sources' spellings),
-90 a variant without designator or qualifier, up to 70 for a longer name holding every word —
+90 a variant without designator or qualifier, up to 70 for a longer name holding every word,
+up to 80 for a name spelt alike (a typo: trigrams, then difflib's ratio, when nothing else is found) —
 then the properties: country +5 when it agrees, -40 when it differs (-20 when the candidate has
 none); Wikidata item 100 when it agrees, -50 when it differs; coordinates +5 within 25 km,
 down to -40 beyond 200 km.  A typed query gets only things of its types (or their subclasses),
@@ -25,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
 from sistercities.search import fold, geonames_id, wikidata_qid
@@ -117,6 +119,8 @@ def _candidates(idx: MatchIndex, q: Query) -> dict[str, Candidate]:
                 best = max((len(needle) / len(k) for k, _ in t.keys if _all_words(needle, k)), default=0.0)
                 if best:
                     add(iri, round(70 * best, 1), "words", False)
+            if not cands:
+                _fuzzy(idx, needle, add)
             for c in cands.values():
                 if c.key in c.thing.qualified:
                     c.ambiguous = True
@@ -126,6 +130,22 @@ def _candidates(idx: MatchIndex, q: Query) -> dict[str, Candidate]:
             for iri in _by_property(idx, key, values):
                 add(iri, 50.0, "none", False)
     return cands
+
+
+def _fuzzy(idx: MatchIndex, needle: str, add: Any) -> None:
+    """Names spelt like the query (a typo, another romanisation): scored by their similarity,
+    at most 80, never an automatic match."""
+    near: set[str] = set()
+    for w in needle.split(" ")[:6]:
+        for alt in idx.near_words(w):
+            near |= idx.words.get(alt, set())
+            if len(near) > 2000:
+                break
+    for iri in sorted(near)[:2000]:
+        t = idx.things[iri]
+        best = max(SequenceMatcher(None, needle, k).ratio() for k, _ in t.keys)
+        if best >= 0.7:
+            add(iri, round(80 * best, 1), "fuzzy", False)
 
 
 def _variants(idx: MatchIndex, text: str, needle: str, q: Query) -> list[tuple[str, str]]:
