@@ -224,3 +224,22 @@ def test_hostile_batches_never_500(live_server: str, raw: str, how: str, cb: str
     assert "Traceback" not in r.text
     if r.status_code == 200 and r.headers["Content-Type"].startswith("application/json"):
         assert errors("reconciliation-result-batch.json", r.json()) == []
+
+
+# --- a maintained Python reconciliation client, pointed at us ------------------------------------
+def test_python_reconciliation_client(live_server: str) -> None:
+    """``reconciler`` (PyPI, pandas) reconciles a DataFrame column against any endpoint: the names
+    as our three sources write them, typed city, the country column as P17 (an alias of ours)."""
+    reconciler = pytest.importorskip("reconciler", reason="the reconciler package (and pandas) is not installed")
+    import pandas as pd
+
+    df = pd.DataFrame({"city": ["Pucheon", "Pusan", "Musasino", "Odessa", "Niigata", "Portland", "Victoria"],
+                       "country": ["Korean Republic", "South Korea", "Japan", "Ukraine", "Japan", "USA", "Canada"]})
+    out = reconciler.reconcile(df["city"], type_id=CITY, top_res=1, property_mapping={"P17": df["country"]},
+                               reconciliation_endpoint=live_server + "/reconcile")
+    got = {row.input_value: (row.id.removeprefix(BASE), bool(row.match)) for row in out.itertuples()}
+    assert got == {"Pucheon": ("id/city/bucheon", True), "Pusan": ("id/city/busan", True),
+                   "Musasino": ("id/city/musashino", True), "Odessa": ("id/city/odesa", True),
+                   "Niigata": ("id/city/niigata", True), "Portland": ("id/city/portland", True),
+                   "Victoria": ("id/city/victoria", True)}
+    assert set(out["type"]) == {"City"}
