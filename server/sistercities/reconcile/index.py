@@ -166,7 +166,7 @@ class MatchIndex:
 
         v = value.strip()
         if v in self.things:
-            return {v}
+            return {v} if self.types.is_a(self.things[v].types, ontology_ns(self.base) + "Country") else set()
         qid = wikidata_qid(v)
         if qid:
             return set(self.countries.get(qid.lower(), set()))

@@ -141,9 +141,15 @@ def _fuzzy(idx: MatchIndex, needle: str, add: Any) -> None:
             near |= idx.words.get(alt, set())
             if len(near) > 2000:
                 break
+    n = len(needle)
     for iri in sorted(near)[:2000]:
-        t = idx.things[iri]
-        best = max(SequenceMatcher(None, needle, k).ratio() for k, _ in t.keys)
+        best = 0.0
+        for k, _ in idx.things[iri].keys:
+            if min(n, len(k)) / max(n, len(k)) < 0.54:  # then the ratio is below 0.7 anyway
+                continue
+            sm = SequenceMatcher(None, needle, k)
+            if sm.real_quick_ratio() >= 0.7 and sm.quick_ratio() >= 0.7:
+                best = max(best, sm.ratio())
         if best >= 0.7:
             add(iri, round(80 * best, 1), "fuzzy", False)
 
