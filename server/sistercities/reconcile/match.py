@@ -70,17 +70,26 @@ def reconcile(idx: MatchIndex, q: Query) -> list[dict[str, Any]]:
         if i == 0 and c.exact and not c.contradicted and (not c.ambiguous or c.confirmed):
             second = ranked[1].score if len(ranked) > 1 else -math.inf
             match = c.score - second >= MARGIN or (c.confirmed and not _confirmed_rival(ranked[1:]))
-        c.features["match_margin"] = round(c.score - (ranked[1].score if len(ranked) > 1 else 0.0), 1) if i == 0 \
-            else 0.0
+        if i == 0:  # how far ahead of the next candidate (all of the score when alone)
+            c.features["match_margin"] = round(c.score - (ranked[1].score if len(ranked) > 1 else 0.0), 1)
+        types = idx.types.of(c.thing.types)
         out.append({
             "id": c.thing.iri,
             "name": c.thing.name,
-            "type": [{"id": t.id, "name": t.name} for t in idx.types.of(c.thing.types)],
+            "description": _description(idx, c.thing, types),
+            "type": [{"id": t.id, "name": t.name} for t in types],
             "score": round(max(0.0, min(100.0, c.score)), 1),
             "match": match,
             "features": [{"id": k, "value": v} for k, v in c.features.items()],
         })
     return out
+
+
+def _description(idx: MatchIndex, t: Thing, types: list[Any]) -> str:
+    """"City in Japan", "Delegation": what tells namesakes apart in a client's list."""
+    kind = types[0].name if types else "Thing"
+    country = idx.things.get(t.country) if t.country else None
+    return f"{kind} in {country.name}" if country else kind
 
 
 def _confirmed_rival(rest: list[Candidate]) -> bool:
