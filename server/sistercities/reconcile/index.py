@@ -20,6 +20,7 @@ Built once per label index (per worker) by :func:`match_index`.  Never imports F
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -119,8 +120,28 @@ class MatchIndex:
         for q in store.quads(None, ox.NamedNode(tw + "countryCode")):
             if isinstance(q.subject, ox.NamedNode) and q.subject.value in self.things and isinstance(q.object, ox.Literal):
                 self.countries.setdefault(fold(q.object.value), set()).add(q.subject.value)
-        self.cities = [t for t in self.things.values() if t.lat is not None and t.long is not None]
+        #: things with coordinates, by 1-degree cell; things by country
+        self.cells: dict[tuple[int, int], list[Thing]] = {}
+        self.by_country: dict[str, list[Thing]] = {}
+        for t in self.things.values():
+            if t.lat is not None and t.long is not None:
+                self.cells.setdefault((math.floor(t.lat), math.floor(t.long)), []).append(t)
+            if t.country:
+                self.by_country.setdefault(t.country, []).append(t)
         self._trigrams: dict[str, set[str]] | None = None  # built on the first typo
+
+    def near(self, lat: float, long: float, km: float) -> list[tuple[float, Thing]]:
+        """(distance in km, thing) of the things with coordinates within ``km`` (<= 500), nearest first."""
+        dlat = math.ceil(min(km, 500.0) / 111.0)
+        dlong = min(180, math.ceil(dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat)))))))
+        found = []
+        for i in range(math.floor(lat) - dlat, math.floor(lat) + dlat + 1):
+            for j in range(math.floor(long) - dlong, math.floor(long) + dlong + 1):
+                for t in self.cells.get((i, (j + 180) % 360 - 180), ()):
+                    d = km_between((lat, long), (t.lat, t.long))  # type: ignore[arg-type]
+                    if d <= km:
+                        found.append((d, t))
+        return sorted(found, key=lambda x: (x[0], x[1].iri))
 
     def _add(self, t: Thing, key: str, how: str) -> None:
         if (key, how) in t.keys or any(k == key for k, _ in t.keys):
@@ -171,6 +192,13 @@ class MatchIndex:
         if qid:
             return set(self.countries.get(qid.lower(), set()))
         return set(self.countries.get(fold(v), set()))
+
+
+def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km (haversine, mean Earth radius)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _trigrams(word: str) -> set[str]:

@@ -31,7 +31,7 @@ from typing import Any
 
 from sistercities.search import fold, geonames_id, wikidata_qid
 
-from .index import MatchIndex, Thing, strip_designator
+from .index import MatchIndex, Thing, km_between, strip_designator
 from .requests import Query
 from .types import iri_of
 
@@ -41,6 +41,7 @@ NAME_SCORE = {"label": 100.0, "alt": 95.0, "variant": 90.0}
 MAX_QUERY_LENGTH = 300
 NEAR_KM = 25.0
 FAR_KM = 200.0
+MAX_VALUES_USED = 5  # values of one property that count
 _QUALIFIER = re.compile(r"^(.*?)\s*(?:\(([^()]*)\)|,\s*([^,]*))\s*$")
 
 
@@ -58,9 +59,9 @@ class Candidate:
 
 def reconcile(idx: MatchIndex, q: Query) -> list[dict[str, Any]]:
     """The result (sorted candidates, JSON-ready) of one query."""
-    cands = _candidates(idx, q)
+    cands, wanted = _candidates(idx, q)
     for c in cands.values():
-        _properties(idx, q, c)
+        _properties(wanted, c)
         _type(idx, q, c)
     ranked = sorted(cands.values(), key=lambda c: (-c.score, c.thing.name.casefold(), c.thing.iri))
     ranked = [c for c in ranked if c.score > 0]
@@ -96,7 +97,7 @@ def _confirmed_rival(rest: list[Candidate]) -> bool:
     return any(r.confirmed and r.exact for r in rest)
 
 
-def _candidates(idx: MatchIndex, q: Query) -> dict[str, Candidate]:
+def _candidates(idx: MatchIndex, q: Query) -> tuple[dict[str, Candidate], Wanted]:
     cands: dict[str, Candidate] = {}
 
     def add(iri: str, score: float, how: str, exact: bool, key: str = "") -> None:
@@ -109,36 +110,36 @@ def _candidates(idx: MatchIndex, q: Query) -> dict[str, Candidate]:
             cands[iri] = Candidate(t, score, feats, exact, key=key)
 
     text = (q.text or "").strip()
-    if text and len(text) <= MAX_QUERY_LENGTH:
-        by_id = _by_id(idx, text)
-        for iri in by_id:
+    named = bool(text) and len(text) <= MAX_QUERY_LENGTH  # a longer text is no name: no candidates
+    needle = fold(text) if named else ""
+    variants = _variants(idx, text, needle, q) if needle else []
+    wanted = _wanted(idx, q)  # after _variants: a qualifier may have added a country
+    if named:
+        for iri in _by_id(idx, text):
             add(iri, 100.0, "id", True)
-        needle = fold(text)
-        variants = _variants(idx, text, needle, q) if needle else []
-        if needle:
-            for iri, how in idx.exact.get(needle, []):
-                add(iri, NAME_SCORE[how], "exact" if how == "label" else how, True, needle)
-            for bare, how in variants:
-                for iri, _ in idx.exact.get(bare, []):
-                    add(iri, NAME_SCORE["variant"], how, True, bare)
-            for iri in idx.with_words(needle):
-                if iri in cands:
-                    continue
-                t = idx.things[iri]
-                best = max((len(needle) / len(k) for k, _ in t.keys if _all_words(needle, k)), default=0.0)
-                if best:
-                    add(iri, round(70 * best, 1), "words", False)
-            if not cands:
-                _fuzzy(idx, needle, add)
-            for c in cands.values():
-                if c.key in c.thing.qualified:
-                    c.ambiguous = True
-                    c.features["name_ambiguous"] = True
+    if needle:
+        for iri, how in idx.exact.get(needle, []):
+            add(iri, NAME_SCORE[how], "exact" if how == "label" else how, True, needle)
+        for bare, how in variants:
+            for iri, _ in idx.exact.get(bare, []):
+                add(iri, NAME_SCORE["variant"], how, True, bare)
+        for iri in idx.with_words(needle):
+            if iri in cands:
+                continue
+            t = idx.things[iri]
+            best = max((len(needle) / len(k) for k, _ in t.keys if _all_words(needle, k)), default=0.0)
+            if best:
+                add(iri, round(70 * best, 1), "words", False)
+        if not cands:
+            _fuzzy(idx, needle, add)
+        for c in cands.values():
+            if c.key in c.thing.qualified:
+                c.ambiguous = True
+                c.features["name_ambiguous"] = True
     elif not text:
-        for key, values in q.props.items():
-            for iri in _by_property(idx, key, values):
-                add(iri, 50.0, "none", False)
-    return cands
+        for iri in _by_property(idx, wanted):
+            add(iri, 50.0, "none", False)
+    return cands, wanted
 
 
 def _fuzzy(idx: MatchIndex, needle: str, add: Any) -> None:
@@ -195,22 +196,38 @@ def _by_id(idx: MatchIndex, text: str) -> list[str]:
     return [i for i in idx.labels.find_id(text) if i in idx.things]
 
 
-def _by_property(idx: MatchIndex, key: str, values: list[str]) -> list[str]:
-    out: list[str] = []
-    for v in values:
-        if key == "wikidata":
-            out += [i for i in idx.labels.find_id(v) if wikidata_qid(v)]
-        elif key == "geonames":
-            out += [i for i in idx.labels.find_id(v) if geonames_id(v)]
-        elif key == "country":
-            countries = idx.country_iris(v)
-            out += [t.iri for t in idx.cities if t.country in countries][:100]
+@dataclass
+class Wanted:
+    """A query's property values, resolved once: countries, things by id, points."""
+
+    countries: set[str] | None = None
+    ids: dict[str, set[str]] = field(default_factory=dict)  # "wikidata"/"geonames" -> our IRIs
+    points: list[tuple[float, float]] | None = None
+
+
+def _wanted(idx: MatchIndex, q: Query) -> Wanted:
+    w = Wanted()
+    for key, values in q.props.items():
+        if key == "country":
+            w.countries = set().union(*(idx.country_iris(v) for v in values[:MAX_VALUES_USED]))
+        elif key in ("wikidata", "geonames"):
+            ok = wikidata_qid if key == "wikidata" else geonames_id
+            w.ids[key] = {i for v in values[:MAX_VALUES_USED] if ok(v) for i in idx.labels.find_id(v)}
         elif key == "coordinates":
-            point = _point(v)
-            if point:
-                near = sorted((_km(point, (t.lat, t.long)), t.iri) for t in idx.cities  # type: ignore[arg-type]
-                              if t.lat is not None and t.long is not None)
-                out += [i for d, i in near[:10] if d <= FAR_KM]
+            w.points = [p for p in (_point(v) for v in values[:MAX_VALUES_USED]) if p]
+    return w
+
+
+def _by_property(idx: MatchIndex, w: Wanted) -> list[str]:
+    """Candidates of a query without a name: by id, the nearest things, or things of a country."""
+    out: list[str] = []
+    for ids in w.ids.values():
+        out += sorted(ids)
+    for lat, long in w.points or ():
+        out += [t.iri for _, t in idx.near(lat, long, FAR_KM)[:10]]
+    if w.countries and not out:
+        for c in sorted(w.countries):
+            out += [t.iri for t in idx.by_country.get(c, [])[:100]]
     return [i for i in dict.fromkeys(out) if i in idx.things]
 
 
@@ -227,45 +244,39 @@ def _type(idx: MatchIndex, q: Query, c: Candidate) -> None:
         c.features["type_match"] = True  # only things of the asked types are candidates
 
 
-def _properties(idx: MatchIndex, q: Query, c: Candidate) -> None:
+def _properties(w: Wanted, c: Candidate) -> None:
     t = c.thing
-    for key, values in q.props.items():
-        if key == "country":
-            wanted = set().union(*(idx.country_iris(v) for v in values)) if values else set()
-            if t.country is None:
-                c.features["country_match"] = False
-                c.score -= 20
-                c.contradicted = True
-            elif t.country in wanted:
-                c.features["country_match"] = True
-                c.score += 5
-                c.confirmed = True
-            else:
-                c.features["country_match"] = False
-                c.score -= 40
-                c.contradicted = True
-        elif key in ("wikidata", "geonames"):
-            ids = {i for v in values for i in idx.labels.find_id(v)}
-            ok = t.iri in ids
-            c.features[f"{key}_match"] = ok
-            if ok:
-                c.score = max(c.score, 100.0)
-                c.confirmed = c.exact = True
-            else:
-                c.score -= 50
-                c.contradicted = True
-        elif key == "coordinates":
-            points = [p for p in (_point(v) for v in values) if p]
-            if not points or t.lat is None or t.long is None:
-                continue
-            d = min(_km(p, (t.lat, t.long)) for p in points)
-            c.features["distance_km"] = round(d, 1)
-            if d <= NEAR_KM:
-                c.score += 5
-                c.confirmed = True
-            elif d > FAR_KM:
-                c.score -= min(40.0, 10 + d / 100)
-                c.contradicted = True
+    if w.countries is not None:
+        if t.country is None:
+            c.features["country_match"] = False
+            c.score -= 20
+            c.contradicted = True
+        elif t.country in w.countries:
+            c.features["country_match"] = True
+            c.score += 5
+            c.confirmed = True
+        else:
+            c.features["country_match"] = False
+            c.score -= 40
+            c.contradicted = True
+    for key, ids in w.ids.items():
+        ok = t.iri in ids
+        c.features[f"{key}_match"] = ok
+        if ok:
+            c.score = max(c.score, 100.0)
+            c.confirmed = c.exact = True
+        else:
+            c.score -= 50
+            c.contradicted = True
+    if w.points and t.lat is not None and t.long is not None:
+        d = min(km_between(p, (t.lat, t.long)) for p in w.points)
+        c.features["distance_km"] = round(d, 1)
+        if d <= NEAR_KM:
+            c.score += 5
+            c.confirmed = True
+        elif d > FAR_KM:
+            c.score -= min(40.0, 10 + d / 100)
+            c.contradicted = True
 
 
 _POINT = re.compile(r"\s*\(?\s*(-?\d{1,3}(?:\.\d+)?)\s*[, ;]\s*(-?\d{1,3}(?:\.\d+)?)\s*\)?\s*")
@@ -277,10 +288,3 @@ def _point(v: str) -> tuple[float, float] | None:
         return None
     lat, long = float(m.group(1)), float(m.group(2))
     return (lat, long) if -90 <= lat <= 90 and -180 <= long <= 180 else None
-
-
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in km (haversine, mean Earth radius)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
