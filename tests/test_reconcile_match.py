@@ -255,3 +255,32 @@ def test_typos_give_candidates_never_matches(client: Any, typo: str, top: str) -
     assert result[0]["id"] == BASE + "id/city/" + top
     assert result[0]["match"] is False and _feature(result[0], "name_fuzzy") is True
     assert result[0]["score"] <= 80
+
+
+def test_property_only_country(client: Any) -> None:
+    result = _one(client, properties=country("Japan"), type=CITY, limit=25)
+    assert len(result) == 6 and not any(c["match"] for c in result)
+    assert all(c["description"] == "City in Japan" for c in result)
+
+
+WRAP = """
+@prefix tw: <https://w3id.org/twinning/ontology/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix wgs: <http://www.w3.org/2003/01/geo/wgs84_pos#> .
+tw:City rdfs:label "city"@en .
+<id/city/east> a tw:City ; rdfs:label "East"@en ; wgs:lat "-16.5" ; wgs:long "179.95" .
+<id/city/west> a tw:City ; rdfs:label "West"@en ; wgs:lat "-16.5" ; wgs:long "-179.95" .
+<id/city/far> a tw:City ; rdfs:label "Far"@en ; wgs:lat "-16.5" ; wgs:long "170.0" .
+"""
+
+
+def test_near_across_the_antimeridian() -> None:
+    s = ox.Store()
+    s.load(WRAP.encode(), format=ox.RdfFormat.TURTLE, base_iri=BASE, to_graph=ox.NamedNode(BASE + "graph/t"))
+    store = EmbeddedStore(store=s)
+    idx = MatchIndex(LabelIndex(store, BASE), store)
+    near = idx.near(-16.5, 179.99, 200)
+    assert [t.iri.rsplit("/", 1)[1] for _, t in near] == ["east", "west"]
+    assert near[1][0] < 10
+    (q,) = parse_batch(json.dumps({"q": {"properties": [{"pid": "coordinates", "v": "-16.5,-179.99"}]}}), idx.types)
+    assert [c["id"].rsplit("/", 1)[1] for c in reconcile(idx, q)][:2] == ["west", "east"]

@@ -137,8 +137,8 @@ def _candidates(idx: MatchIndex, q: Query) -> tuple[dict[str, Candidate], Wanted
                 c.ambiguous = True
                 c.features["name_ambiguous"] = True
     elif not text:
-        for iri in _by_property(idx, wanted):
-            add(iri, 50.0, "none", False)
+        for iri, score in _by_property(idx, wanted).items():
+            add(iri, score, "none", False)
     return cands, wanted
 
 
@@ -218,17 +218,19 @@ def _wanted(idx: MatchIndex, q: Query) -> Wanted:
     return w
 
 
-def _by_property(idx: MatchIndex, w: Wanted) -> list[str]:
-    """Candidates of a query without a name: by id, the nearest things, or things of a country."""
-    out: list[str] = []
+def _by_property(idx: MatchIndex, w: Wanted) -> dict[str, float]:
+    """Candidates of a query without a name, with a base score: by id (100), the things near a
+    point (60 at the point, down to 20 at 200 km), else the things of a country (40)."""
+    out: dict[str, float] = {}
     for ids in w.ids.values():
-        out += sorted(ids)
+        out.update({i: 100.0 for i in sorted(ids)})
     for lat, long in w.points or ():
-        out += [t.iri for _, t in idx.near(lat, long, FAR_KM)[:10]]
+        for d, t in idx.near(lat, long, FAR_KM)[:10]:
+            out[t.iri] = max(out.get(t.iri, 0.0), round(60 - d / 5, 1))
     if w.countries and not out:
         for c in sorted(w.countries):
-            out += [t.iri for t in idx.by_country.get(c, [])[:100]]
-    return [i for i in dict.fromkeys(out) if i in idx.things]
+            out.update({t.iri: 40.0 for t in idx.by_country.get(c, [])[:100]})
+    return out
 
 
 def _type_ok(idx: MatchIndex, q: Query, t: Thing) -> bool:
