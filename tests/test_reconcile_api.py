@@ -191,6 +191,21 @@ def test_non_utf8_and_malformed(live_server: str) -> None:
         _json_error(requests.post(live_server + "/reconcile", data={"queries": bad}, timeout=10), 400)
 
 
+def test_non_utf8_url(live_server: str) -> None:
+    r = requests.get(live_server + "/reconcile?queries=%FF%FE", timeout=10)
+    _json_error(r, 400)
+
+
+def test_extend_shares_the_service_root(live_server: str) -> None:
+    """``extend=`` goes to the data extension (views/reconcile_more.py); 501 until it exists."""
+    ext = json.dumps({"ids": [BASE + "id/city/khabarovsk"], "properties": [{"id": TW + "country"}]})
+    r = requests.post(live_server + "/reconcile", data={"extend": ext}, timeout=10)
+    assert r.status_code in (200, 501), r.text
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    if r.status_code == 501:
+        assert "extension" in _json_error(r, 501)
+
+
 # --- hostile input, generated --------------------------------------------------------------------
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

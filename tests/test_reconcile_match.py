@@ -67,6 +67,11 @@ TRAPS: list[tuple[str, str | None, list[dict[str, Any]] | None, str, bool]] = [
     ("Victoria city (Canada)", CITY, None, "id/city/victoria", True),
     ("Portland", CITY, None, "id/city/portland", False),
     ("Portland (USA)", CITY, None, "id/city/portland", True),
+    ("Odessa, Ukraine", None, None, "id/city/odesa", True),
+    ("Pusan (Korean Republic)", None, None, "id/city/busan", True),
+    ("Odessa (Texas)", CITY, None, "id/city/odesa", False),   # a qualifier we cannot check: another Odessa?
+    ("Odessa, Russia", CITY, None, "id/city/odesa", False),   # a country that disagrees
+    ("Joetsu (Niigata)", CITY, [{"pid": "coordinates", "v": "37.15,138.24"}], "id/city/joetsu", True),
     ("Portland, Oregon", None, None, "id/city/portland", True),
     # a city and the organisations named after it
     ("Khabarovsk", CITY, None, "id/city/khabarovsk", True),

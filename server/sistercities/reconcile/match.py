@@ -122,7 +122,12 @@ def _candidates(idx: MatchIndex, q: Query) -> tuple[dict[str, Candidate], Wanted
             add(iri, NAME_SCORE[how], "exact" if how == "label" else how, True, needle)
         for bare, how in variants:
             for iri, _ in idx.exact.get(bare, []):
-                add(iri, NAME_SCORE["variant"], how, True, bare)
+                add(iri, NAME_SCORE["variant"], "qualified" if how == "qualified_unknown" else how, True, bare)
+                c = cands.get(iri)
+                if c is not None and how == "qualified_unknown" and c.key == bare:
+                    # "Odessa (Texas)": a qualifier we cannot check may name another place of that name
+                    c.ambiguous = True
+                    c.features["qualifier_unknown"] = True
         for iri in idx.with_words(needle):
             if iri in cands:
                 continue
@@ -165,8 +170,9 @@ def _fuzzy(idx: MatchIndex, needle: str, add: Any) -> None:
 
 
 def _variants(idx: MatchIndex, text: str, needle: str, q: Query) -> list[tuple[str, str]]:
-    """(folded bare name, feature) of the query without designator or qualifier; a qualifier
-    that names one of our countries is added to the query's country values."""
+    """(folded bare name, how) of the query without designator or qualifier; a qualifier that
+    names one of our countries is added to the query's country values, any other one
+    ("Odessa (Texas)") makes the name ambiguous (``qualified_unknown``)."""
     out = []
     bare = strip_designator(needle)
     if bare:
@@ -174,12 +180,14 @@ def _variants(idx: MatchIndex, text: str, needle: str, q: Query) -> list[tuple[s
     m = _QUALIFIER.match(text)
     if m and m.group(1):
         head, qual = fold(m.group(1)), (m.group(2) or m.group(3) or "").strip()
+        known = bool(qual) and bool(idx.country_iris(qual))
+        how = "qualified" if known or not qual else "qualified_unknown"
         if head:
-            out.append((head, "qualified"))
+            out.append((head, how))
             head_bare = strip_designator(head)
             if head_bare:
-                out.append((head_bare, "qualified"))
-            if qual and idx.country_iris(qual) and qual not in q.props.get("country", []):
+                out.append((head_bare, how))
+            if known and qual not in q.props.get("country", []):
                 q.props.setdefault("country", []).append(qual)
     return out
 
