@@ -130,6 +130,9 @@ def test_json_body_and_jsonp_results(live_server: str) -> None:
     r = requests.get(live_server + "/reconcile", params={"queries": json.dumps({"q0": {"query": "Akita"}}),
                                                          "callback": "cb"}, timeout=10)
     assert r.text.startswith("/**/cb(") and "id/city/akita" in r.text
+    r = requests.get(live_server + "/reconcile", params={"queries": json.dumps({"a\u2028b": {"query": "Akita"}}),
+                                                         "callback": "cb"}, timeout=10)
+    assert "\u2028" not in r.text and "\\u2028" in r.text  # escaped: a line end in older JavaScript
 
 
 @pytest.mark.parametrize("path", examples("reconciliation-query-batch", "invalid"), ids=lambda p: p.name)

@@ -52,7 +52,8 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
 def answer(data: Any, callback: str | None = None) -> Response:
     """JSON (or JSONP when a valid ``callback`` is given), with CORS."""
     body = json.dumps(data, ensure_ascii=False)
-    if callback:
+    if callback:  # U+2028/U+2029 are valid in JSON but end a line in older JavaScript
+        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
         return cors(Response(f"/**/{callback}({body});", mimetype="application/javascript"))
     return cors(Response(body, mimetype=JSON))
 
