@@ -14,11 +14,13 @@ none); Wikidata item 100 when it agrees, -50 when it differs; coordinates +5 wit
 down to -40 beyond 200 km.  A typed query gets only things of its types (or their subclasses),
 whatever its ``type_strict`` (OpenRefine always sends ``"should"``); ``"all"`` asks for every type.
 
-``match: true`` only when the best candidate's name is exact (label, alternative or variant),
-its type is right, no property disagrees, no other candidate scores within :data:`MARGIN`
-points, and its name is not one the curators qualified ("Victoria" beside "Victoria, British
-Columbia"), unless a property (country, coordinates, Wikidata item) confirms it.
-Never imports Flask.
+``match: true`` only for the best candidate, when its name is exact (label, alternative,
+variant, or its id), no property disagrees, and either no other candidate scores within
+:data:`MARGIN` points or a property (country, coordinates within 25 km, Wikidata/GeoNames id)
+confirms it and confirms no other exact candidate.  A name the curators qualified ("Victoria"
+beside "Victoria, British Columbia") or given with a qualifier we cannot check ("Odessa
+(Texas)") needs such a confirmation.  A query without a name (properties only) is matched only
+by an id.  Never imports Flask.
 """
 
 from __future__ import annotations
