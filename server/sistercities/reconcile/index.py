@@ -20,6 +20,7 @@ Built once per label index (per worker) by :func:`match_index`.  Never imports F
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import threading
 import weakref
@@ -207,13 +208,36 @@ def _trigrams(word: str) -> set[str]:
 
 
 _CACHE: weakref.WeakKeyDictionary[LabelIndex, MatchIndex] = weakref.WeakKeyDictionary()
+_BUILDING: dict[int, threading.Thread] = {}
 _LOCK = threading.Lock()
+log = logging.getLogger(__name__)
 
 
-def match_index(labels: LabelIndex, store: Store) -> MatchIndex:
-    """The match index of this label index, built on first use and kept with it."""
+def match_index(labels: LabelIndex, store: Store, wait: float | None = None) -> MatchIndex | None:
+    """The match index of this label index, built once (on a background thread) and kept with it.
+
+    With ``wait`` (seconds), None when it is not ready by then — so a slow build (about a second
+    at 1M triples) never holds a sync worker past gunicorn's timeout; without, it blocks."""
     with _LOCK:
         idx = _CACHE.get(labels)
-        if idx is None:
-            idx = _CACHE[labels] = MatchIndex(labels, store)
-        return idx
+        if idx is not None:
+            return idx
+        thread = _BUILDING.get(id(labels))
+        if thread is None:
+            thread = _BUILDING[id(labels)] = threading.Thread(
+                target=_build, args=(labels, store), name="match-index", daemon=True)
+            thread.start()
+    thread.join(wait)
+    return _CACHE.get(labels)
+
+
+def _build(labels: LabelIndex, store: Store) -> None:
+    try:
+        idx = MatchIndex(labels, store)
+        with _LOCK:
+            _CACHE[labels] = idx
+    except Exception:
+        log.exception("building the match index failed")
+    finally:
+        with _LOCK:
+            _BUILDING.pop(id(labels), None)

@@ -68,7 +68,11 @@ def index() -> MatchIndex | Response:
         return json_error(503, "The search index is still being built (large datasets take a few seconds "
                                "after a server starts); try again shortly.",
                           {"Retry-After": str(resource.INDEX_RETRY_AFTER)})
-    return match_index(labels, d.docs.store)
+    idx = match_index(labels, d.docs.store, wait=resource.INDEX_WAIT)
+    if idx is None:
+        return json_error(503, "The reconciliation index is still being built; try again shortly.",
+                          {"Retry-After": str(resource.INDEX_RETRY_AFTER)})
+    return idx
 
 
 def service_url() -> str:
