@@ -20,6 +20,8 @@ Built once per label index (per worker) by :func:`match_index`.  Never imports F
 from __future__ import annotations
 
 import contextlib
+import logging
+import math
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -119,7 +121,28 @@ class MatchIndex:
         for q in store.quads(None, ox.NamedNode(tw + "countryCode")):
             if isinstance(q.subject, ox.NamedNode) and q.subject.value in self.things and isinstance(q.object, ox.Literal):
                 self.countries.setdefault(fold(q.object.value), set()).add(q.subject.value)
-        self.cities = [t for t in self.things.values() if t.lat is not None and t.long is not None]
+        #: things with coordinates, by 1-degree cell; things by country
+        self.cells: dict[tuple[int, int], list[Thing]] = {}
+        self.by_country: dict[str, list[Thing]] = {}
+        for t in self.things.values():
+            if t.lat is not None and t.long is not None:
+                self.cells.setdefault((math.floor(t.lat), math.floor(t.long)), []).append(t)
+            if t.country:
+                self.by_country.setdefault(t.country, []).append(t)
+        self._trigrams: dict[str, set[str]] | None = None  # built on the first typo
+
+    def near(self, lat: float, long: float, km: float) -> list[tuple[float, Thing]]:
+        """(distance in km, thing) of the things with coordinates within ``km`` (<= 500), nearest first."""
+        dlat = math.ceil(min(km, 500.0) / 111.0)
+        dlong = min(180, math.ceil(dlat / max(0.05, math.cos(math.radians(min(89.0, abs(lat)))))))
+        found = []
+        for i in range(math.floor(lat) - dlat, math.floor(lat) + dlat + 1):
+            for j in range(math.floor(long) - dlong, math.floor(long) + dlong + 1):
+                for t in self.cells.get((i, (j + 180) % 360 - 180), ()):
+                    d = km_between((lat, long), (t.lat, t.long))  # type: ignore[arg-type]
+                    if d <= km:
+                        found.append((d, t))
+        return sorted(found, key=lambda x: (x[0], x[1].iri))
 
     def _add(self, t: Thing, key: str, how: str) -> None:
         if (key, how) in t.keys or any(k == key for k, _ in t.keys):
@@ -128,6 +151,22 @@ class MatchIndex:
         self.exact.setdefault(key, []).append((t.iri, how))
         for w in key.split(" "):
             self.words.setdefault(w, set()).add(t.iri)
+
+    def near_words(self, word: str, limit: int = 10) -> list[str]:
+        """Words of our names spelt like ``word`` (trigram Dice >= 0.5): the typo candidates."""
+        if self._trigrams is None:
+            grams: dict[str, set[str]] = {}
+            for w in self.words:
+                for g in _trigrams(w):
+                    grams.setdefault(g, set()).add(w)
+            self._trigrams = grams
+        mine = _trigrams(word)
+        counts: dict[str, int] = {}
+        for g in mine:
+            for w in self._trigrams.get(g, ()):
+                counts[w] = counts.get(w, 0) + 1
+        scored = sorted(((2 * n / (len(mine) + len(_trigrams(w))), w) for w, n in counts.items()), reverse=True)
+        return [w for d, w in scored[:limit] if d >= 0.5]
 
     def with_words(self, needle: str, cap: int = 5000) -> set[str]:
         """Things with a name containing every word of ``needle`` (at most ``cap`` of them)."""
@@ -149,21 +188,56 @@ class MatchIndex:
 
         v = value.strip()
         if v in self.things:
-            return {v}
+            return {v} if self.types.is_a(self.things[v].types, ontology_ns(self.base) + "Country") else set()
         qid = wikidata_qid(v)
         if qid:
             return set(self.countries.get(qid.lower(), set()))
         return set(self.countries.get(fold(v), set()))
 
 
+def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km (haversine, mean Earth radius)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _trigrams(word: str) -> set[str]:
+    w = f"  {word} "
+    return {w[i:i + 3] for i in range(len(w) - 2)}
+
+
 _CACHE: weakref.WeakKeyDictionary[LabelIndex, MatchIndex] = weakref.WeakKeyDictionary()
+_BUILDING: dict[int, threading.Thread] = {}
 _LOCK = threading.Lock()
+log = logging.getLogger(__name__)
 
 
-def match_index(labels: LabelIndex, store: Store) -> MatchIndex:
-    """The match index of this label index, built on first use and kept with it."""
+def match_index(labels: LabelIndex, store: Store, wait: float | None = None) -> MatchIndex | None:
+    """The match index of this label index, built once (on a background thread) and kept with it.
+
+    With ``wait`` (seconds), None when it is not ready by then — so a slow build (about a second
+    at 1M triples) never holds a sync worker past gunicorn's timeout; without, it blocks."""
     with _LOCK:
         idx = _CACHE.get(labels)
-        if idx is None:
-            idx = _CACHE[labels] = MatchIndex(labels, store)
-        return idx
+        if idx is not None:
+            return idx
+        thread = _BUILDING.get(id(labels))
+        if thread is None:
+            thread = _BUILDING[id(labels)] = threading.Thread(
+                target=_build, args=(labels, store), name="match-index", daemon=True)
+            thread.start()
+    thread.join(wait)
+    return _CACHE.get(labels)
+
+
+def _build(labels: LabelIndex, store: Store) -> None:
+    try:
+        idx = MatchIndex(labels, store)
+        with _LOCK:
+            _CACHE[labels] = idx
+    except Exception:
+        log.exception("building the match index failed")
+    finally:
+        with _LOCK:
+            _BUILDING.pop(id(labels), None)

@@ -77,9 +77,9 @@ def parse_batch(raw: str, types: Types, single: bool = False) -> list[Query]:
     """The queries of a ``queries=`` value (or of a ``query=`` value when ``single``)."""
     if single:
         try:
-            data: Any = json.loads(raw)
-        except ValueError:
-            data = raw
+            data: Any = json.loads(raw, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            data = raw  # a plain string: the name itself
         if isinstance(data, str):
             data = {"query": data}
         return [_query("q0", data, types)]

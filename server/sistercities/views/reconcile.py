@@ -16,6 +16,7 @@ import importlib
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Response, request
 from werkzeug.exceptions import HTTPException
@@ -51,7 +52,8 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
 def answer(data: Any, callback: str | None = None) -> Response:
     """JSON (or JSONP when a valid ``callback`` is given), with CORS."""
     body = json.dumps(data, ensure_ascii=False)
-    if callback:
+    if callback:  # U+2028/U+2029 are valid in JSON but end a line in older JavaScript
+        body = body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
         return cors(Response(f"/**/{callback}({body});", mimetype="application/javascript"))
     return cors(Response(body, mimetype=JSON))
 
@@ -66,7 +68,11 @@ def index() -> MatchIndex | Response:
         return json_error(503, "The search index is still being built (large datasets take a few seconds "
                                "after a server starts); try again shortly.",
                           {"Retry-After": str(resource.INDEX_RETRY_AFTER)})
-    return match_index(labels, d.docs.store)
+    idx = match_index(labels, d.docs.store, wait=resource.INDEX_WAIT)
+    if idx is None:
+        return json_error(503, "The reconciliation index is still being built; try again shortly.",
+                          {"Retry-After": str(resource.INDEX_RETRY_AFTER)})
+    return idx
 
 
 def service_url() -> str:
@@ -91,6 +97,17 @@ def params() -> dict[str, str] | Response:
                         out[k] = v if isinstance(v, str) else json.dumps(v)
                 else:
                     out["queries"] = json.dumps(body)
+            elif request.mimetype == "application/x-www-form-urlencoded" or not request.mimetype:
+                # parsed here, strictly: werkzeug drops a form with non-UTF-8 bytes without a word
+                try:
+                    text = request.get_data(cache=True).decode("utf-8")
+                    pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict",
+                                      max_num_fields=20)
+                except UnicodeDecodeError:
+                    return json_error(400, "The form body is not UTF-8 (percent-encode the UTF-8 bytes of queries).")
+                except ValueError:
+                    return json_error(400, "The form body has too many fields.")
+                out.update(pairs)
             else:
                 out.update({k: v for k, v in request.form.items()})
     except HTTPException as e:  # 413 from MAX_CONTENT_LENGTH, a broken form body
@@ -129,6 +146,9 @@ def reconcile() -> Response:
             return json_error(501, "Data extension is not available in this version.")
         return cors(extend_response(p["extend"]))
     if "queries" not in p and "query" not in p:
+        if request.method == "POST":
+            return json_error(400, "Nothing to do: POST a form field queries (a reconciliation query batch) "
+                                   "or extend (a data extension query); GET /reconcile gives the manifest.")
         return _manifest(callback)
     idx = index()
     if isinstance(idx, Response):
