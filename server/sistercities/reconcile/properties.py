@@ -31,7 +31,10 @@ The twinning properties of a city (``twinnedWith``, ``twinningStart``, ``twinnin
 ``twinning``) are *aligned*: each gives exactly one value per twinning, in the same order (by partner
 name), an empty value ``{}`` where a twinning has none (Bucheon–Khabarovsk has no start date) — so
 OpenRefine, which lays out the n-th value of every column of one extension in the n-th row of the
-record, puts each sister city on one row with its own start date and source.
+record, puts each sister city on one row with its own start date and source.  A twinning stated by
+several documents (Khabarovsk–Niigata: two) still gets one ``source`` on the city's row — the
+document quoted for its start date (``tw:Evidence``), else the earliest issued — so the rows stay
+aligned; extending the ``twinning`` column with ``source`` lists every document.
 """
 
 from __future__ import annotations
