@@ -244,13 +244,20 @@ def test_two_namesakes_no_match_until_country() -> None:
     "[]", '{"q": []}', '{"q": {"query": 1}}', '{"q": {"limit": 1}}', '{"q": {"properties": []}}',
     '{"q": {"query": "a", "limit": 0}}', '{"q": {"query": "a", "limit": 1.5}}', '{"q": {"query": "a", "limit": true}}',
     '{"q": {"query": "a", "type_strict": "maybe"}}', '{"q": {"query": "a", "type": 3}}',
-    '{"q": {"query": "a", "type": "Planet"}}', '{"q": {"query": "a", "properties": [{"pid": "x", "v": 1}]}}',
-    '{"q": {"query": "a", "properties": [{"pid": "country"}]}}', '{"q": {"query": "a", "props": []}}',
+        '{"q": {"query": "a", "properties": [{"pid": "country"}]}}', '{"q": {"query": "a", "props": []}}',
     '{"q": {"query": "a", "properties": [{"pid": "country", "v": [[1]]}]}}', "NaN", '{"q": {"query": "a", "limit": 1e999}}',
 ])
 def test_bad_batches(batch: str) -> None:
     with pytest.raises(BadRequest):
         parse_batch(batch, _mini().types)
+
+
+def test_types_and_properties_of_other_services_are_not_errors() -> None:
+    idx = _mini()
+    (q,) = parse_batch('{"q": {"query": "springfield", "type": "Planet"}}', idx.types)
+    assert reconcile(idx, q) == []
+    (q,) = parse_batch('{"q": {"query": "springfield", "properties": [{"pid": "x", "v": 1}]}}', idx.types)
+    assert q.props == {} and len(reconcile(idx, q)) == 2
 
 
 @pytest.mark.parametrize(("typo", "top"), [("Habarovsk", "khabarovsk"), ("Niigta", "niigata"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from sistercities.uris import ontology_ns
 
+from .properties import PROPERTY_SETTINGS
 from .requests import MAX_QUERIES
 from .types import Types
 
@@ -45,7 +46,7 @@ def manifest(service_url: str, base: str, types: Types, *, name: str, version: s
         },
         "extend": {
             "propose_properties": {"service_url": svc, "service_path": PROPOSE_PROPERTIES},
-            "property_settings": [],
+            "property_settings": PROPERTY_SETTINGS,
         },
         "batchSize": MAX_QUERIES,
     }

@@ -5,9 +5,10 @@ A batch is a JSON object of query id -> query (Reconciliation API 0.2, §3.1), s
 come alone as ``query=`` (a JSON object or a plain string), answered as the batch ``{"q0": …}``.
 Every problem is a :class:`BadRequest` with a one-line message (and the HTTP status to answer):
 a batch that does not follow the schema (``reconciliation-query-batch.json``), more than
-:data:`MAX_QUERIES` queries (413), an unknown type or property id (400, naming the known ones).
-Values that merely do not match anything (an unreadable coordinate, a country we do not have)
-are not errors: they make no candidate match.
+:data:`MAX_QUERIES` queries (413).  What merely names nothing of ours is not an error: a type id
+we do not have (another service's, as in the specification's own valid examples) makes that query match
+nothing of that type, a property id we do not have is ignored, and an unreadable coordinate or a country
+we do not have makes no candidate match.
 """
 
 from __future__ import annotations
@@ -129,10 +130,7 @@ def _query(qid: str, q: Any, types: Types) -> Query:
             t = [t]
         if not isinstance(t, list) or not all(isinstance(x, str) for x in t):
             raise BadRequest(f"{where}: \"type\" must be a type id or a list of type ids.")
-        try:
-            out.types = list(dict.fromkeys(types.resolve(x) for x in t[:20]))
-        except UnknownType as e:
-            raise BadRequest(f"{where}: {e}") from None
+        out.types = list(dict.fromkeys(_type(types, x) for x in t[:20]))
     strict = q.get("type_strict")
     if strict is not None:
         if strict not in ("any", "should", "all"):
@@ -166,14 +164,22 @@ def _properties(where: str, items: list[Any], types: Types) -> dict[str, list[st
             raise BadRequest(f"{where}: \"pid\" must be a string.")
         key = by_name.get(pid.strip().lower())
         if key is None:
-            names = "; ".join(f"{pid_} ({p.name})" for pid_, p in known)
-            raise BadRequest(f"{where}: unknown property {pid[:60]!r}: the known properties are {names}.")
+            continue  # another service's property (the spec's own examples use GND's): it says nothing about our things
         values = item["v"] if isinstance(item["v"], list) else [item["v"]]
         if len(values) > MAX_VALUES:
             raise BadRequest(f"{where}: at most {MAX_VALUES} values per property.")
         for v in values:
             out.setdefault(key, []).extend(_value(where, v))
     return out
+
+
+def _type(types: Types, x: str) -> str:
+    """Our class IRI for a type id; another service's type (GND's ``DifferentiatedPerson``) stays as given,
+    so that it matches nothing of ours rather than failing the whole batch."""
+    try:
+        return types.resolve(x)
+    except UnknownType:
+        return x[:MAX_ID_LENGTH]
 
 
 def _value(where: str, v: Any) -> list[str]:
