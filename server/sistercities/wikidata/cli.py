@@ -39,3 +39,6 @@ def group() -> None:
     User-Agent, at most WIKIDATA_RATE requests/s, Retry-After honoured, answers cached
     in WIKIDATA_CACHE_DIR. Nothing is ever sent to Wikidata.
     """
+
+
+from sistercities.wikidata import import_cli  # noqa: E402,F401
