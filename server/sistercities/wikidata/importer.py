@@ -116,6 +116,7 @@ class Fetcher:
         self.client, self.batch = client, batch
         self.progress = progress or (lambda _msg: None)
         self.out = Fetched(client.endpoint)
+        self.self_twinned: set[str] = set()  # statements whose value is their own item: skipped
 
     def select(self, query: str) -> list[Binding]:
         rows = self.client.select(query)
@@ -144,8 +145,12 @@ class Fetcher:
         seen: set[str] = set()
         for row in rows:
             iri = self._need(row, "statement")
-            st = self.out.statements.setdefault(iri, Statement(iri, self._need(row, "item"), self._need(row, "partner")))
+            item, partner = self._need(row, "item"), self._need(row, "partner")
             seen.add(iri)
+            if item == partner:  # a Wikidata error: a twinning needs two partners
+                self.self_twinned.add(iri)
+                continue
+            st = self.out.statements.setdefault(iri, Statement(iri, item, partner))
             for which, target in (("start", st.starts), ("end", st.ends)):
                 value, prec = self._value(row, which), self._value(row, which + "Precision")
                 if value is not None:
@@ -169,8 +174,9 @@ class Fetcher:
         after, page = "", 0
         while True:
             page += 1
+            hits = self.client.cache_hits
             got = self.add_statements(self.select(queries.statements_page(after, page_size)))
-            cached = " (cached)" if self.client.cache_hits and self.client.requests_made == 0 else ""
+            cached = " (cached)" if self.client.cache_hits > hits else ""
             self.progress(f"page {page}: {len(got)} statements ({len(self.out.statements)} so far){cached}")
             if len(got) < page_size:
                 return
@@ -249,6 +255,9 @@ def run_import(project: Path, base: str, client: WikidataClient, *, all_statemen
         if not ours.cities:
             raise ImportProblem(f"{project / DATA}: no city has a Wikidata link (owl:sameAs wd:Q…) to import for")
         fetcher.linked(ours.cities)
+    if fetcher.self_twinned and progress:
+        progress(f"skipped {len(fetcher.self_twinned)} statements that twin an item with itself, e.g. "
+                 f"{min(fetcher.self_twinned)}")
     fetcher.details(ours)
     graph, places = build_graph(fetcher.out, ours)
     path = project / DATA / f"{SLUG}.ttl"
