@@ -184,6 +184,15 @@ def test_misbehaving_endpoint(project: Path, behaviour: Behaviour, expected: str
     assert snapshot(project / "data") == before
 
 
+def test_broken_data_file(project: Path, wikidata_endpoint: str) -> None:
+    (project / "data" / "broken.ttl").write_text("@prefix tw: <ontology/> .\n<id/city/x> a tw:City\n", encoding="utf-8")
+    before = snapshot(project / "data")
+    code, _out, err = run(project, wikidata_endpoint)
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and "data/broken.ttl:" in lines[0] and "nothing was written" in lines[0]
+    assert snapshot(project / "data") == before
+
+
 def test_unreachable_endpoint(project: Path) -> None:
     from conftest import free_port
 

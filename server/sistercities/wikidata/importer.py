@@ -62,7 +62,7 @@ def read_ours(project: Path, base: str) -> Ours:
         for r in rows(f"SELECT ?x ?wd WHERE {{ ?x a <{tw}{kind}> ; <http://www.w3.org/2002/07/owl#sameAs> ?wd }}"):
             wd, x = r["wd"].value, r["x"].value
             if wd.startswith(WD):
-                found.setdefault(wd, min(x, found.get(wd, x)))
+                found[wd] = min(x, found.get(wd, x))  # two of ours with one item: the first IRI, stably
     en: dict[str, str] = {}
     for r in rows("SELECT ?x ?l WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER (LANG(?l) = 'en') }"):
         en.setdefault(r["x"].value, r["l"].value)
