@@ -294,3 +294,30 @@ def test_all_in_pages_resumes_after_interruption(project: Path, big_endpoint: st
     g = rdflib.Graph()
     g.parse(data=text.decode(), format="turtle", publicID=BASE)
     assert len(set(g.subjects(RDF.type, TW.WikidataTwinning))) == 2000
+
+
+def test_coarse_precision_gives_a_note_not_a_date() -> None:
+    from sistercities.wikidata.importer import Fetched, Statement
+    from sistercities.wikidata.model import Ours, build_graph
+
+    wd = "http://www.wikidata.org/entity/"
+    st = Statement(f"{wd}statement/Q1-X", f"{wd}Q1", f"{wd}Q2",
+                   starts={("1960-01-01T00:00:00Z", "8")},
+                   ends={("1990-01-01T00:00:00Z", "9"), ("1991-05-01T00:00:00Z", "10")})
+    f = Fetched("http://127.0.0.1:1/sparql", statements={st.iri: st}, retrieved={"2026-12-03T16:15:00Z"},
+                coords={f"{wd}Q2": {"<http://www.wikidata.org/entity/Q405> Point(1 2)"}})
+    ours = Ours(BASE, {f"{wd}Q1": BASE + "id/city/a"}, {}, {BASE + "id/city/a": "A"}, ["en"])
+    g, places = build_graph(f, ours)
+    text = g.serialize("# test")
+    parsed = rdflib.Graph().parse(data=text, format="turtle", publicID=BASE)
+    rec = record("Q1-X")
+    assert parsed.value(rec, TW.startDate) is None
+    notes = [str(n) for n in parsed.objects(rec, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#editorialNote"))]
+    assert any("start time (P580) is given only to the decade (precision 8)" in n for n in notes), notes
+    assert parsed.value(rec, TW.endDate) == rdflib.Literal("1990", datatype=XSD.gYear)  # first of two, noted
+    assert any("gives 2 values of the end time" in n for n in notes)
+    assert parsed.value(rec, TW.status) is not None
+    assert places == 1
+    moon = city("wikidata-Q2")  # coordinates on another globe are not Earth coordinates
+    assert parsed.value(moon, rdflib.URIRef("http://www.w3.org/2003/01/geo/wgs84_pos#lat")) is None
+    assert (BASE + "id/retrieval/wikidata-20261203T161500Z") in {str(o) for o in parsed.objects(rec, PROV.wasGeneratedBy)}
