@@ -51,7 +51,7 @@ def _quote(text: str) -> str:
 
 
 def _long_quote(text: str) -> str:
-    body = re.sub(r'[\\"\x00-\x08\x0b\x0c\x0e-\x1f\x7f]',
+    body = re.sub(r'[\\"\x00-\x08\x0b-\x1f\x7f]',
                   lambda m: {"\\": "\\\\", '"': '\\"'}.get(m.group(), f"\\u{ord(m.group()):04X}"), text)
     return '"""' + body + '"""'
 
