@@ -55,6 +55,7 @@ fuzz: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	scripts/install-bench-tools
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.reconcile $(RECONCILE_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache

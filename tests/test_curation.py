@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from functools import cache
 from pathlib import Path
 
@@ -242,17 +243,60 @@ def test_maizuru_has_no_wikidata_link() -> None:
     assert g.value(ID["city/maizuru"], TW.geonamesId) == rdflib.Literal("1857766")
 
 
+ACCEPTED_FILE = "wikidata-accepted.ttl"  # graph/wikidata-accepted, written by `sistercities wikidata accept`
+
+
+def wikidata_link_problems(data_dir: Path, shared_dir: Path) -> tuple[int, list[str]]:
+    """(number of Wikidata links, the links that come neither from the checked reference list nor from
+    a curator's accept: data/wikidata-accepted.ttl, each link with its tw:AcceptedLink record)."""
+    allowed = {(r["name"], WD + r["qid"]) for r in reference_rows(shared_dir) if r["qid"]}
+    files = sorted(data_dir.glob("*.ttl"))
+    g = rdflib.Graph()
+    for f in files:
+        g.parse(f, format="turtle", publicID=BASE)
+    count, problems = 0, []
+    for f in files:
+        fg = rdflib.Graph().parse(f, format="turtle", publicID=BASE)
+        for s, o in fg.subject_objects(OWL.sameAs):
+            if not str(o).startswith(WD):
+                continue
+            count += 1
+            if str(o).startswith(WD + "Q99"):
+                problems.append(f"{s} owl:sameAs {o} ({f.name}) is a fictional fixture item")
+            if f.name == ACCEPTED_FILE:
+                if not [r for r in fg.subjects(RDF.subject, s)
+                        if (r, RDF.type, TW.AcceptedLink) in fg and (r, RDF.object, o) in fg]:
+                    problems.append(f"{s} owl:sameAs {o} ({f.name}) has no tw:AcceptedLink record")
+                continue
+            name = next((str(lbl) for lbl in g.objects(s, RDFS.label) if lbl.language == "en"), "")
+            if (name, str(o)) not in allowed:
+                problems.append(f"{s} owl:sameAs {o} ({f.name}) is not in the reference list")
+    return count, problems
+
+
 def test_every_wikidata_link_is_in_the_reference_list(shared_dir: Path) -> None:
-    rows = reference_rows(shared_dir)
-    allowed = {(r["name"], WD + r["qid"]) for r in rows if r["qid"]}
-    g = graph()
-    links = list(g.subject_objects(OWL.sameAs))
-    assert links
-    for s, o in links:
-        if str(o).startswith(WD):
-            name = str(next(lbl for lbl in g.objects(s, RDFS.label) if lbl.language == "en"))
-            assert (name, str(o)) in allowed, f"{s} owl:sameAs {o} is not in the reference list"
-    assert not list(g.subjects(OWL.sameAs, rdflib.URIRef(WD + "Q128361"))), "Odessa, Texas"
+    count, problems = wikidata_link_problems(ROOT / "data", shared_dir)
+    assert count and problems == []
+    assert not list(graph().subjects(OWL.sameAs, rdflib.URIRef(WD + "Q128361"))), "Odessa, Texas"
+
+
+def test_accepted_links_are_allowed_other_links_are_not(shared_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    accepted = tmp_path / "data" / ACCEPTED_FILE
+    head = ("@prefix tw: <ontology/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+            "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . @prefix wd: <http://www.wikidata.org/entity/> .\n")
+    accepted.write_text(head + "<id/org/geonames> owl:sameAs wd:Q830106 .\n"
+                        "<id/link/org-geonames-Q830106> a tw:AcceptedLink ; rdf:subject <id/org/geonames> ; "
+                        "rdf:predicate owl:sameAs ; rdf:object wd:Q830106 .\n", encoding="utf-8")
+    count, problems = wikidata_link_problems(tmp_path / "data", shared_dir)
+    assert problems == [] and count == 22
+    accepted.write_text(head + "<id/org/geonames> owl:sameAs wd:Q830106 .\n", encoding="utf-8")
+    assert wikidata_link_problems(tmp_path / "data", shared_dir)[1] == [
+        f"{BASE}id/org/geonames owl:sameAs {WD}Q830106 ({ACCEPTED_FILE}) has no tw:AcceptedLink record"]
+    accepted.unlink()
+    (tmp_path / "data" / "other.ttl").write_text(head + "<id/org/geonames> owl:sameAs wd:Q830106 .\n", encoding="utf-8")
+    assert wikidata_link_problems(tmp_path / "data", shared_dir)[1] == [
+        f"{BASE}id/org/geonames owl:sameAs {WD}Q830106 (other.ttl) is not in the reference list"]
 
 
 def test_every_verified_reference_item_is_published(shared_dir: Path) -> None:

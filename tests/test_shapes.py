@@ -638,6 +638,33 @@ CASES: list[Case] = [
         ("lat", "A place imported from Wikidata has at most one latitude"),
         ("long", "A place imported from Wikidata has at most one longitude"),
         ("shortcut", "A place imported from Wikidata has no tw:twinnedWith shortcut"))],
+    # --- accepted Wikidata links (issue 10: sistercities wikidata accept) ---------------
+    *[Case(f"accepted-link-no-{what}", "AcceptedLinkShape", '<id/link/x> a tw:AcceptedLink .', msg, V)
+      for what, msg in (
+        ("subject", "An accepted link names exactly one of our things"),
+        ("predicate", "An accepted link is an owl:sameAs link"),
+        ("object", "An accepted link names exactly one Wikidata item"),
+        ("time", "An accepted link says when it was accepted"),
+        ("method", "An accepted link says how the candidate was found"),
+        ("score", "An accepted link keeps the candidate's score"),
+        ("review-file", "An accepted link names the review file"))],
+    Case("accepted-link-two-reasons", "AcceptedLinkShape",
+         '<id/link/x> a tw:AcceptedLink ; tw:scoreReasons "a" , "b" .',
+         "An accepted link has at most one string of score reasons", V),
+    Case("accepted-link-score-out-of-range", "AcceptedLinkShape",
+         '<id/link/x> a tw:AcceptedLink ; tw:score 101 .',
+         "An accepted link keeps the candidate's score", V),
+    Case("accepted-link-not-sameas", "AcceptedLinkShape",
+         '<id/link/x> a tw:AcceptedLink ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> rdfs:seeAlso .',
+         "An accepted link is an owl:sameAs link", V),
+    Case("accepted-link-not-an-item", "AcceptedLinkShape",
+         '<id/link/x> a tw:AcceptedLink ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#object> wd:P31 .',
+         "An accepted link names exactly one Wikidata item", V),
+    Case("accepted-link-without-the-link", "AcceptedLinkShape",
+         '<id/link/x> a tw:AcceptedLink ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> <id/city/a> ; '
+         '<http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> owl:sameAs ; '
+         '<http://www.w3.org/1999/02/22-rdf-syntax-ns#object> wd:Q1874 .',
+         "An accepted link for a link the data does not make", V),
 ]
 
 # Snippets that must NOT be reported by the named shape (guards against false positives).
@@ -675,6 +702,13 @@ PASSES: list[tuple[str, str, str]] = [
      'tw:endDate "2022-03"^^xsd:gYearMonth .'),
     ("fraction", "StatisticValueShape",
      '<id/statistic/x> a tw:Statistic ; tw:numerator 2 ; tw:denominator 3 .'),
+    ("accepted-link-complete", "AcceptedLinkShape",
+     '<id/city/a> owl:sameAs wd:Q1874 .\n'
+     '<id/link/city-a-Q1874> a tw:AcceptedLink ; <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> <id/city/a> ; '
+     '<http://www.w3.org/1999/02/22-rdf-syntax-ns#predicate> owl:sameAs ; '
+     '<http://www.w3.org/1999/02/22-rdf-syntax-ns#object> wd:Q1874 ; '
+     'prov:generatedAtTime "2026-12-03T17:00:00Z"^^xsd:dateTime ; tw:method "m" ; tw:score 90 ; '
+     'tw:scoreReasons "r" ; tw:reviewFile "wikidata-review.csv" .'),
 ]
 # fmt: on
 

@@ -31,6 +31,7 @@ from sistercities.rdfio import Input, input_hash, inputs, load
 from sistercities.release import CURRENT, MANIFEST, RELEASES, NoBuildError, Release, current
 from sistercities.report import Report
 from sistercities.validate import Timer, check_layout, expand_evidence, validate_store
+from sistercities.wikidata import compare_format
 
 __all__ = ["BuildError", "Input", "build", "inputs"]
 
@@ -211,6 +212,8 @@ def _build_into(
         log("dumps")
         with Timer(report, "dumps", log):
             dump_list = dumps.write_all(store, tmp / "dumps", version, base, log=log, distinct_triples=st["triples"])
+        with Timer(report, "wikidata_compare", log):  # the /wikidata/compare page, computed once per build
+            wikidata_compare = compare_format.write_release_file(store, base, tmp)
         # last, so that validation, statistics and the (native, fast) dumps read the named graphs as before
         log("default graph (the union of the named graphs, each triple once)")
         with Timer(report, "default_graph", log):
@@ -237,6 +240,7 @@ def _build_into(
         "graphs": list(graphs.values()),
         "dumps": dump_list,
         "stats": st,
+        **({"wikidata_compare": wikidata_compare} if wikidata_compare else {}),
         "validation": {
             "checks": report.checks,
             "errors": report.errors,

@@ -20,6 +20,8 @@ class Route(NamedTuple):
 #: The kinds listed at /id/<kind>/ (sistercities.browse.KINDS; a test checks they agree).
 BROWSE_KINDS = "city,country,twinning,agreement,event,person,org,programme,source"
 
+_RECON_GET = ("GET", "HEAD", "OPTIONS")
+
 ROUTES: tuple[Route, ...] = (
     # service metadata
     Route("/-/health", "health", "meta:health"),
@@ -43,6 +45,18 @@ ROUTES: tuple[Route, ...] = (
     Route("/graph/<anypath:rest>", "thing_graph", "resource:thing"),
     Route("/doc/<anypath:rest>", "document", "resource:document"),
     Route("/search", "search", "search:search"),  # views/search.py
+    # W3C Reconciliation Service API 0.2 (views/reconcile.py; suggest/preview/extend in views/reconcile_more.py)
+    Route("/reconcile", "reconcile", "reconcile:reconcile", ("GET", "HEAD", "POST", "OPTIONS")),
+    # its suggest, preview and property proposal services (views/reconcile_more.py)
+    Route("/reconcile/suggest/entity", "reconcile_suggest_entity", "reconcile_more:suggest_entity", _RECON_GET),
+    Route("/reconcile/suggest/type", "reconcile_suggest_type", "reconcile_more:suggest_type", _RECON_GET),
+    Route("/reconcile/suggest/property", "reconcile_suggest_property", "reconcile_more:suggest_property", _RECON_GET),
+    Route("/reconcile/preview", "reconcile_preview", "reconcile_more:preview", _RECON_GET),
+    Route("/reconcile/propose_properties", "reconcile_propose_properties", "reconcile_more:propose_properties",
+          _RECON_GET),
+    # the comparison with Wikidata's twinnings (views/wikidata.py): before /wikidata/<qid>, never taken for a QID
+    Route("/wikidata/compare", "wikidata_compare", "wikidata:compare"),
+    Route("/wikidata/compare.json", "wikidata_compare_json", "wikidata:compare_json"),
     Route("/wikidata/<qid>", "wikidata", "resource:wikidata"),
     # found and harvested: catalogue, VoID, dataset page, dumps, sitemap (views/catalog.py)
     Route("/dataset", "dataset", "catalog:dataset"),

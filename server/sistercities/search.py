@@ -316,6 +316,11 @@ class LabelIndex:
         return self.ids.get(key, []) if key else []
 
 
+def starts_a_word(key: str, needle: str) -> bool:
+    """Whether the folded ``needle`` starts the folded label ``key`` or one of its words (prefix search)."""
+    return _score(key, needle) >= 40
+
+
 def _score(key: str, needle: str) -> float:
     if key == needle:
         return 100

@@ -91,7 +91,9 @@ def home_view(store: Store | None, release: Release | None, settings: dict[str, 
                             "triples": stats.get("triples"), "quads": manifest.get("triples"),
                             "graphs": len(manifest.get("graphs") or []), "lookup": None,
                             "counts": [], "top_cities": [], "latest": [], "dumps": [], "temporal": stats.get("temporal"),
-                            "linksets": stats.get("linksets") or {}, "lists": []}
+                            "linksets": stats.get("linksets") or {}, "lists": [],
+                            # the build's comparison with Wikidata's twinnings (only when it imported them)
+                            "wikidata_compare": urls.url("wikidata/compare") if manifest.get("wikidata_compare") else None}
     for d in manifest.get("dumps") or []:
         if isinstance(d, dict) and d.get("file"):
             view["dumps"].append({"file": d["file"], "format": d.get("format", ""), "bytes": d.get("bytes"),

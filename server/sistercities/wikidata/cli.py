@@ -41,4 +41,5 @@ def group() -> None:
     """
 
 
-from sistercities.wikidata import import_cli  # noqa: E402,F401
+# the commands register themselves on the group
+from sistercities.wikidata import compare_cli, import_cli, reconcile_cli  # noqa: E402,F401

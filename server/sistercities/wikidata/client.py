@@ -120,7 +120,10 @@ class WikidataClient:
 
     def select(self, query: str) -> list[Binding]:
         """The bindings of a SELECT query (SPARQL 1.1 JSON results)."""
-        result = self.query_json(query)
+        result = self.query_json(query, check=self._bindings)
+        return self._bindings(result)
+
+    def _bindings(self, result: Any) -> list[Binding]:
         try:
             rows = result["results"]["bindings"]
             if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -129,13 +132,16 @@ class WikidataClient:
             raise WikidataError(f"{self.endpoint}: malformed SPARQL results (no results.bindings list)") from None
         return rows
 
-    def query_json(self, query: str) -> Any:
+    def query_json(self, query: str, check: Callable[[Any], Any] | None = None) -> Any:
+        """The parsed JSON answer; ``check`` raises on an answer of the wrong shape, which is then not cached."""
         entry = self._cached(query)
         if entry is not None:
             self.cache_hits += 1
             self.last_retrieved = str(entry.get("retrieved", ""))
             return entry["result"]
         result = self._ask(query)
+        if check is not None:
+            check(result)
         self.last_retrieved = _now()
         self._store(query, result, self.last_retrieved)
         return result
@@ -188,8 +194,7 @@ class WikidataClient:
         except urllib.error.HTTPError:
             raise
         except SPARQLWrapperException as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise WikidataError(f"{self.endpoint}: {first}") from None
+            raise WikidataError(f"{self.endpoint}: {_describe(e)}") from None
         except TimeoutError:
             raise WikidataError(f"{self.endpoint}: no answer within {self.timeout:g} s (timeout)") from None
         except urllib.error.URLError as e:
@@ -203,3 +208,22 @@ class WikidataClient:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise WikidataError(f"{self.endpoint}: malformed SPARQL results (not JSON: {raw[:60]!r})") from None
+
+
+_STATUS = {"QueryBadFormed": "HTTP 400 (the endpoint rejected the query)", "Unauthorized": "HTTP 401 (unauthorized)",
+           "EndPointNotFound": "HTTP 404 (no SPARQL endpoint at this URL; EndPointNotFound)",
+           "URITooLong": "HTTP 414 (URI too long)", "EndPointInternalError": "HTTP 500 (internal error of the endpoint)"}
+
+
+def _describe(e: SPARQLWrapperException) -> str:
+    """``HTTP 400 (the endpoint rejected the query): <first line of its answer>``, on one line."""
+    head = _STATUS.get(type(e).__name__, type(e).__name__)
+    body = str(getattr(e, "response", "") or "")
+    text = str(e)
+    if "Response:" in text:
+        body = text.split("Response:", 1)[1]
+    body = body.strip()
+    if body.startswith(("b'", 'b"')):
+        body = body[2:-1]
+    detail = " ".join(body.replace("\\n", " ").split())[:160]
+    return f"{head}: {detail}" if detail else head
