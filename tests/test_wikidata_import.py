@@ -250,7 +250,8 @@ def test_shapes_check_the_imported_graph(project: Path, imported: rdflib.Graph, 
     ("1900-01-01T00:00:00Z", 7, None, None),
     ("1965-00-00T00:00:00Z", 10, None, None),
     ("1965-04-00T00:00:00Z", 11, None, None),
-    ("-0044-03-15T00:00:00Z", 11, "-0044-03-15", dates.DATE),
+    ("-0044-03-15T00:00:00Z", 11, None, None),
+    ("1965-02-30T00:00:00Z", 11, None, None),
 ])
 def test_precision_to_datatype(value: str, precision: int, lexical: str | None, datatype: str | None) -> None:
     d = dates.to_literal(value, precision)

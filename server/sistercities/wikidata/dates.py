@@ -11,6 +11,7 @@ invented: ``1965-01-01`` at precision 9 is the year 1965, nothing more.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -46,9 +47,9 @@ def to_literal(value: str | None, precision: int | str | None) -> WikidataDate:
         return WikidataDate(None, None, f"is not a time value Wikidata writes ({value!r})")
     sign, year_digits, month, day = m.groups()
     year_int = int(year_digits)
-    if year_int == 0:
-        return WikidataDate(None, None, "is in year 0, which XML Schema dates do not have")
-    year = ("-" if sign == "-" else "") + f"{year_int:04d}"
+    if sign == "-" or not 1 <= year_int <= 9999:
+        return WikidataDate(None, None, f"is outside the years 1 to 9999 ({value!r})")
+    year = f"{year_int:04d}"
     if prec < 9:
         name = PRECISION_NAMES.get(prec, f"precision {prec}")
         return WikidataDate(None, None, f"is given only to the {name} (precision {prec}), coarser than a year")
@@ -58,8 +59,10 @@ def to_literal(value: str | None, precision: int | str | None) -> WikidataDate:
         return WikidataDate(None, None, f"has precision {prec} but no month ({value!r})")
     if prec == 10:
         return WikidataDate(f"{year}-{month}", GYEARMONTH)
-    if not 1 <= int(day) <= 31:
-        return WikidataDate(None, None, f"has precision {prec} but no day ({value!r})")
+    try:
+        dt.date(year_int, int(month), int(day))
+    except ValueError:
+        return WikidataDate(None, None, f"has precision {prec} but no valid day ({value!r})")
     return WikidataDate(f"{year}-{month}-{day}", DATE)
 
 

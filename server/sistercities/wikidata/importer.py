@@ -15,6 +15,7 @@ Nothing is written when anything fails: a :class:`~.client.WikidataError` (endpo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from sistercities.wikidata.files import write_atomic
 from sistercities.wikidata.model import Ours, build_graph
 
 WD = "http://www.wikidata.org/entity/"
+_ITEM = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
 SLUG = "wikidata"  # data/wikidata.ttl -> graph/wikidata
 DEFAULT_PAGE_SIZE = 5000
 DEFAULT_BATCH = 500
@@ -156,7 +158,7 @@ class Fetcher:
                 if value is not None:
                     target.add((value, prec or ""))
             cause = self._value(row, "cause", kind="uri")
-            if cause:
+            if cause and _ITEM.match(cause):
                 st.causes.add(cause)
         return seen
 
@@ -192,13 +194,16 @@ class Fetcher:
                     continue
                 st.refs.add(ref_iri)
                 ref = self.out.references.setdefault(ref_iri, Reference())
-                for var, target in (("url", ref.urls), ("statedIn", ref.stated_in)):
-                    v = self._value(row, var, kind="uri")
-                    if v:
-                        target.add(v)
+                url = self._value(row, "url", kind="uri")
+                if url:
+                    ref.urls.add(url)
+                stated_in = self._value(row, "statedIn", kind="uri")
+                if stated_in and _ITEM.match(stated_in):
+                    ref.stated_in.add(stated_in)
                 title = self._value(row, "title", kind="literal")
-                if title:
-                    ref.titles.add((title, str(row["title"].get("xml:lang", ""))))
+                lang = str(row["title"].get("xml:lang", "")) if title else ""
+                if title and lang:  # P1476 is monolingual text: always tagged on Wikidata
+                    ref.titles.add((title, lang.lower()))
                 ret = self._value(row, "retrieved", kind="literal")
                 if ret:
                     ref.retrieved.add(ret)
