@@ -135,16 +135,59 @@ def _ox_node(t: rdflib.term.Node) -> ox.NamedNode | ox.BlankNode | None:
     return None
 
 
-def shacl(store: ox.Store, files: list[Input], base: str, index: FileIndex) -> list[Issue]:
-    """pySHACL for the core constraints; the SPARQL-based components in pyoxigraph (see shacl_sparql)."""
-    import pyshacl
+def scoped_graphs(store: ox.Store, files: list[Input], base: str) -> set[str]:
+    """Data graphs a shapes module is about (``<module> tws:dataGraph <graph/…>``, e.g. graph/wikidata):
+    their own shapes check them; the curated shapes and the quality queries do not see them."""
+    shape_graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+        ox.NamedNode(g) for g in sorted({f.graph for f in files if f.kind == SHAPES})]
+    if not shape_graphs:
+        return set()
+    res = store.query(f"SELECT DISTINCT ?g WHERE {{ ?m <{base}shapes/dataGraph> ?g }}", default_graph=shape_graphs)
+    assert isinstance(res, ox.QuerySolutions)
+    return {row["g"].value for row in res if isinstance(row["g"], ox.NamedNode)}
 
+
+def _deactivated(shapes: rdflib.Graph, off: set[rdflib.term.Node]) -> rdflib.Graph:
+    g = rdflib.Graph()
+    g += shapes
+    for p, ns in shapes.namespaces():
+        g.bind(p, ns)
+    for s in off:
+        g.add((s, SH.deactivated, rdflib.Literal(True)))
+    return g
+
+
+_TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.target)
+
+
+def shacl(store: ox.Store, files: list[Input], base: str, index: FileIndex) -> list[Issue]:
+    """pySHACL for the core constraints; the SPARQL-based components in pyoxigraph (see shacl_sparql).
+
+    Shapes of a graph-scoped module (shapes/wikidata.ttl: ``tws:dataGraph <graph/wikidata>``) run on
+    all data; every other shape runs on the data without the scoped graphs (two passes, each shape once)."""
     data_graphs = sorted({f.graph for f in files if f.kind in (DATA, ONTOLOGY)})
     shape_graphs = sorted({f.graph for f in files if f.kind == SHAPES})
     if not shape_graphs:
         return []
-    data = _to_rdflib(store, data_graphs)
     shapes = _to_rdflib(store, shape_graphs)
+    scoped_g = scoped_graphs(store, files, base)
+    modules = {m for m, _g in shapes.subject_objects(rdflib.URIRef(base + "shapes/dataGraph"))}
+    scoped = {s for s, m in shapes.subject_objects(rdflib.RDFS.isDefinedBy) if m in modules}
+    targeted = {s for t in _TARGETS for s in shapes.subjects(t, None)}
+    passes = [([g for g in data_graphs if g not in scoped_g], _deactivated(shapes, scoped & targeted))]
+    if scoped_g & set(data_graphs):
+        passes.append((data_graphs, _deactivated(shapes, targeted - scoped)))
+    issues: list[Issue] = []
+    for graphs, sg in passes:
+        issues.extend(_shacl_pass(store, files, graphs, sg, base, index))
+    return issues
+
+
+def _shacl_pass(store: ox.Store, files: list[Input], data_graphs: list[str], shapes: rdflib.Graph, base: str,
+                index: FileIndex) -> list[Issue]:
+    import pyshacl
+
+    data = _to_rdflib(store, data_graphs)
     fast = shacl_sparql.checks(shapes)
     _conforms, results, _text = pyshacl.validate(
         data, shacl_graph=shacl_sparql.split(shapes, fast), inference="none", advanced=True, allow_warnings=True,
@@ -196,8 +239,10 @@ def _ox_term(t: rdflib.term.Node) -> object:
 
 def quality(store: ox.Store, project: Path, base: str, index: FileIndex) -> list[Issue]:
     issues: list[Issue] = []
-    # the same data graph as SHACL's (data + ontology); every graph is available with GRAPH ?g
-    data_graphs = sorted({f.graph for f in index.files if f.kind in (DATA, ONTOLOGY)})
+    # the same data graph as SHACL's curated pass (data + ontology, without graph-scoped data such as
+    # graph/wikidata: these queries are about our curation); every graph is available with GRAPH ?g
+    scoped = scoped_graphs(store, index.files, base)
+    data_graphs = sorted({f.graph for f in index.files if f.kind in (DATA, ONTOLOGY)} - scoped)
     default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in data_graphs]
     named: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(g) for g in sorted({f.graph for f in index.files})]
     for q in sorted((project / "queries" / "quality").glob("*.rq")):

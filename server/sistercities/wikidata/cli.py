@@ -42,4 +42,4 @@ def group() -> None:
 
 
 # the commands register themselves on the group
-from sistercities.wikidata import compare_cli, reconcile_cli  # noqa: E402,F401
+from sistercities.wikidata import compare_cli, import_cli, reconcile_cli  # noqa: E402,F401
