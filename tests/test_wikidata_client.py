@@ -219,3 +219,17 @@ def test_unresolvable_host(tmp_path: Path) -> None:
     with pytest.raises(WikidataError) as e:
         c.select("ASK {}")
     assert str(e.value).startswith("http://no-such-host.invalid/sparql: unreachable (")
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    import os
+
+    from sistercities.wikidata.files import write_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "data" / "x.ttl", "# x\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "data" / "x.ttl").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["x.ttl"]  # no temporary file left
