@@ -118,6 +118,10 @@ def test_editor_offline_highlights_completes_runs_sorts_pages_downloads(tab: Pag
     assert "tw:twinnedWith" in hints.inner_text()
     page.locator(".CodeMirror-hint", has_text="tw:twinnedWith").first.click()
     hints.wait_for(state="detached")  # the pick is in; under load a key typed before this can be lost
+    # the click on the list took the focus; CodeMirror gives it back asynchronously: keys typed before go nowhere
+    from playwright.sync_api import expect
+
+    expect(page.locator(".CodeMirror textarea")).to_be_focused()
     page.keyboard.type(" ?b }\nLIMIT 3")
     assert "?a tw:twinnedWith ?b }" in tab.query()
 
