@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -109,18 +110,33 @@ def start_server(build_dir: Path, *, workers: int = 2, env: dict[str, str] | Non
         env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
     )
     root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    wait_until_answers(proc, root + "/-/health", "sistercities serve")
+    return proc, root
+
+
+def wait_until_answers(proc: subprocess.Popen[bytes], url: str, what: str, seconds: float = 30) -> None:
+    """Poll ``url`` until it answers 200; stop ``proc`` and fail if it exits or takes longer."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
         try:
-            if requests.get(root + "/-/health", timeout=1).status_code == 200:
-                return proc, root
+            if requests.get(url, timeout=2).status_code == 200:
+                return
         except requests.RequestException:
             pass
         time.sleep(0.1)
     stop_server(proc)
-    raise RuntimeError("server did not become healthy in 30 s")
+    raise RuntimeError(f"{what} did not answer {url} within {seconds:g} s")
+
+
+def tree_hash(folder: Path) -> str:
+    """One hash of every file's path and bytes below ``folder`` (to prove a command left it untouched)."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def worker_pids(proc: subprocess.Popen[bytes]) -> list[int]:
@@ -196,18 +212,17 @@ def start_oxigraph(files: list[Path], location: Path, log: Path | None = None) -
                              "--bind", f"127.0.0.1:{port}"],
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/query"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"oxigraph serve-read-only exited with {proc.returncode}")
-        try:
-            if requests.get(url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                return proc, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    stop_server(proc)
-    raise RuntimeError("oxigraph serve-read-only did not answer within 30 s")
+    wait_until_answers(proc, url + "?query=ASK%7B%7D", "oxigraph serve-read-only")
+    return proc, url
+
+
+@pytest.fixture(scope="session")
+def wikidata_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real project plus the hand-written imported Wikidata graph (tests/wikidata_project.py), built once."""
+    from wikidata_project import build_project, make_project
+
+    root = tmp_path_factory.mktemp("wikidata-build")
+    return build_project(make_project(root / "project"), root / "build")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ one-line message (data/ untouched), and hostile review files (hypothesis).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import shutil
@@ -22,6 +21,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import tree_hash
 from miniproject import reconcile_project
 from sistercities.cli import main
 from sistercities.release import current
@@ -46,13 +46,6 @@ def cli(args: list[str], tmp: Path, endpoint: str = "http://127.0.0.1:9/sparql")
 def accept(review: Path, project: Path):  # type: ignore[no-untyped-def]
     return cli(["wikidata", "accept", str(review), "--project", str(project)], review.parent)
 
-
-def tree_hash(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def mark(review: Path, accepted: set[tuple[str, str]], out: Path) -> Path:

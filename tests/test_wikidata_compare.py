@@ -25,9 +25,8 @@ WDS = "http://www.wikidata.org/entity/statement/"
 
 
 @pytest.fixture(scope="module")
-def wd_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("wd-compare")
-    return build_project(make_project(root / "project"), root / "build")
+def wd_build(wikidata_build: Path) -> Path:
+    return wikidata_build
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,8 @@ EXPECTED = ROOT / "tests" / "fixtures" / "wikidata" / "expected.qs"
 
 
 @pytest.fixture(scope="module")
-def wd_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("wd-qs")
-    return build_project(make_project(root / "project"), root / "build")
+def wd_build(wikidata_build: Path) -> Path:
+    return wikidata_build
 
 
 def _expected(build_dir: Path) -> list[str]:

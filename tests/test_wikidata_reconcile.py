@@ -9,14 +9,13 @@ coordinates but no links.  Everything goes through the CLI; the review file is r
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import free_port, start_oxigraph, stop_server
+from conftest import free_port, start_oxigraph, stop_server, tree_hash
 from miniproject import reconcile_project
 from sistercities.cli import main
 from sistercities.wikidata.reconcile import COLUMNS
@@ -41,13 +40,6 @@ def read_review(path: Path) -> list[dict[str, str]]:
         assert tuple(reader.fieldnames or ()) == COLUMNS
         return list(reader)
 
-
-def tree_hash(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,8 @@
 """The real project with a Wikidata graph: a copy of ontology/, shapes/, data/ and queries/ in a
 temporary folder plus ``tests/fixtures/wikidata/imported.ttl`` (hand-written in the shape
 ``sistercities wikidata import`` writes) as ``data/wikidata.ttl``, built into a build folder.
-
-SHACL runs once the project has the import's graph-scoped shapes (``shapes/wikidata.ttl``, branch
-i10-import): without them the shapes for tw:Twinning also apply to tw:WikidataTwinning (its
-subclass), so until then SHACL is skipped (syntax, terms, evidence and quality checks still run)."""
+The session fixture ``wikidata_build`` (conftest.py) builds it once; tests that change the project
+build their own."""
 
 from __future__ import annotations
 
@@ -30,8 +28,7 @@ def make_project(root: Path, *, wikidata: bool = True, edit: Callable[[Path], No
 
 def build_project(project: Path, build_dir: Path) -> Path:
     """Build ``project`` into ``build_dir``; return the build folder."""
-    shacl = (project / "shapes" / "wikidata.ttl").exists()
-    build(project, build_dir, BASE, shacl=shacl, sources_dir=SHARED / "sources")
+    build(project, build_dir, BASE, sources_dir=SHARED / "sources")
     return build_dir
 
 
