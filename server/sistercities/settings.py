@@ -41,6 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", "", "Public root URL of the service (e.g. https://twinning.example.org); empty = the requesting host."),
     Setting("TRUSTED_PROXIES", 0, "Reverse-proxy hops whose X-Forwarded-For/-Proto/-Host are trusted; 0 = none (ignored).", int),
     Setting("STORE_URL", "", "SPARQL 1.1 query endpoint of a remote store; empty = the embedded pyoxigraph store of the build."),
+    Setting("STORE_UPDATE_URL", "", "SPARQL 1.1 Update endpoint of the remote store (publishing); credentials: env `SISTERCITIES_STORE_USER`/`_PASSWORD` or `_TOKEN`."),
+    Setting("STORE_GSP_URL", "", "SPARQL 1.1 Graph Store Protocol endpoint of the remote store (publishing); empty = load through STORE_UPDATE_URL."),
     Setting("QUERY_TIMEOUT", 30.0, "Seconds a SPARQL query may run before it is stopped and answered 503.", float),
     Setting("MAX_QUERY_MEMORY", 1024, "MiB a worker may grow by while running a SPARQL query; beyond, it is stopped (503); 0 = off.", int),
     Setting("MAX_RESULT_BYTES", 50_000_000, "Largest serialised SPARQL result; larger is refused, never truncated.", int),
