@@ -7,6 +7,8 @@
 * ``app`` / ``client`` / ``runner`` – Flask's test trio on that build.
 * ``live_server`` – a real ``sistercities serve`` (gunicorn) process on a free loopback port;
   yields its root URL and is stopped by PID at the end of the session.
+* ``backend``    – where ``app``/``client``/``live_server`` get their data (tests/backends.py): the
+  embedded store, or in modules marked ``pytestmark = pytest.mark.backends`` each of ``BACKENDS``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import pytest
 import requests
 
+from backends import BACKENDS, FACTORIES, Backend
 from sistercities import create_app
 from sistercities.build import build as do_build
 from sistercities.release import Release, current
@@ -72,9 +75,39 @@ def sparql(store: EmbeddedStore) -> Callable[[str], list[dict[str, Any]]]:
     return run
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def _backends(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Backend]]:
+    """Each backend started once per session, on first use."""
+    started: dict[str, Backend] = {}
+    stops: list[Callable[[], None]] = []
+
+    def get(name: str) -> Backend:
+        if name not in started:
+            b, stop = FACTORIES[name](build_dir, tmp_path_factory.mktemp("backend-" + name))
+            started[name] = b
+            stops.append(stop)
+        return started[name]
+
+    try:
+        yield get
+    finally:
+        for stop in stops:
+            stop()
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest, _backends: Callable[[str], Backend]) -> Backend:
+    return _backends(getattr(request, "param", "embedded"))
+
+
 @pytest.fixture()
-def app(build_dir: Path):  # type: ignore[no-untyped-def]
-    app = create_app({"BUILD_DIR": str(build_dir)})
+def app(backend: Backend):  # type: ignore[no-untyped-def]
+    app = create_app(backend.config)
     app.config["TESTING"] = True
     return app
 
@@ -140,9 +173,9 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("server") / "server.log"
-    proc, root = start_server(build_dir, log=log)
+    proc, root = start_server(backend.build_dir, log=log, env=backend.env)
     try:
         yield root
     finally:

@@ -21,12 +21,9 @@ import os
 import queue
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any, cast
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -38,7 +35,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """``kind`` is ok, query_error, too_large, forbidden, timeout, memory or failed."""
+    """``kind`` is ok, query_error, too_large, forbidden, timeout, memory, unavailable or failed."""
 
     kind: str
     body: bytes = b""
@@ -200,39 +197,41 @@ def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) ->
                                              "(MAX_QUERY_MEMORY) and was stopped.")
 
 
-def run_remote(endpoint: str, job: Job, timeout: float) -> Outcome:
-    """Forward ``job`` to a SPARQL endpoint, with the same deadline and size limit."""
+def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
+    """Forward ``job`` to a remote store (a :class:`~sistercities.store.RemoteStore`, or the URL of
+    a SPARQL endpoint), with the same deadline and size limit.  A store that is down, slow or
+    overloaded is ``unavailable`` (503 + Retry-After), a query it refuses a ``query_error``."""
+    from sistercities.store import RemoteStore, StoreError, StoreUnavailable
+
+    if not isinstance(store, RemoteStore):
+        store = RemoteStore(str(store), timeout=timeout, creds={})
     query = baseiri.with_base(job.query, job.base_iri) if job.base_iri else job.query
     params: list[tuple[str, str]] = [("query", query)]
     params += [("default-graph-uri", g) for g in job.default_graphs or ()]
     params += [("named-graph-uri", g) for g in job.named_graphs or ()]
-    req = urllib.request.Request(  # noqa: S310 - STORE_URL is checked to be http(s) by RemoteStore
-        endpoint, data=urlencode(params).encode(),
-        headers={"Accept": job.mime, "Content-Type": "application/x-www-form-urlencoded"},
-    )
     deadline = time.monotonic() + timeout
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
-            buf = bytearray()
-            while True:
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-                chunk = resp.read(1 << 16)
-                if not chunk:
-                    break
-                buf += chunk
-                if len(buf) > job.max_bytes:
-                    return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
-                                                        "(MAX_RESULT_BYTES) and was not sent.")
-            return Outcome("ok", bytes(buf))
-    except urllib.error.HTTPError as e:
-        text = e.read()[:2000].decode("utf-8", "replace")
-        if 400 <= e.code < 500:
-            return Outcome("query_error", message=text)
-        return Outcome("failed", message=f"remote store answered {e.code}: {text}")
-    except TimeoutError:
-        return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-    except (urllib.error.URLError, OSError) as e:
-        if isinstance(getattr(e, "reason", None), TimeoutError):
+        resp = store.request("POST", store.endpoint, data=params, headers={"Accept": job.mime}, stream=True)
+    except StoreUnavailable as e:
+        if "did not answer within" in str(e):
             return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-        return Outcome("failed", message=f"remote store unreachable: {e}")
+        return Outcome("unavailable", message=f"The data store is unavailable: {e}.")
+    except StoreError as e:  # 4xx: the store refused the query
+        return Outcome("query_error", message=str(e).split(": ", 1)[-1])
+    buf = bytearray()
+    try:
+        for chunk in resp.iter_content(1 << 16):
+            if time.monotonic() > deadline:
+                return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+            buf += chunk
+            if len(buf) > job.max_bytes:
+                return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
+                                                    "(MAX_RESULT_BYTES) and was not sent.")
+    except Exception as e:  # requests/urllib3 errors while reading the body
+        name = type(e).__name__
+        if "Timeout" in name:
+            return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+        return Outcome("unavailable", message=f"The data store broke off its answer ({name}).")
+    finally:
+        resp.close()
+    return Outcome("ok", bytes(buf))

@@ -57,6 +57,17 @@ CONNECT_TIMEOUT = 5.0
 QUERY_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
+CREDENTIAL_VARS = ("SISTERCITIES_STORE_USER", "SISTERCITIES_STORE_PASSWORD", "SISTERCITIES_STORE_TOKEN")
+
+
+def mask_url(url: Any) -> Any:
+    """``url`` with the password of its userinfo replaced by ``***`` (anything else unchanged)."""
+    if not isinstance(url, str) or "@" not in url:
+        return url
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@]*)@", lambda m: m.group(1) + (
+        m.group(2).split(":", 1)[0] + ":***" if ":" in m.group(2) else "***") + "@", url)
+
+
 def credentials(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The store credentials in the environment: ``{"user", "password"}`` or ``{"token"}``
     or ``{}``."""

@@ -174,7 +174,7 @@ def _execute(req: QueryRequest, info: safety.QueryInfo, job: Job) -> Outcome:
         outside = [g for g in (*named, *req.default_graphs, *req.named_graphs) if not local.is_local(g)]
         if outside:
             return Outcome("forbidden", message=f"Graphs outside this dataset cannot be queried: {', '.join(outside)}")
-        return run_remote(s.store.endpoint, job, timeout)
+        return run_remote(s.store, job, timeout)
     assert isinstance(s.store, EmbeddedStore)
     return run_local(s.store.ox, job, timeout, max_memory=int(s.settings["MAX_QUERY_MEMORY"]) << 20)
 
@@ -204,6 +204,8 @@ def _outcome_error(out: Outcome, query: str) -> Response:
         return _fail(403, out.message)
     if out.kind == "limited":
         return _fail(429, out.message, {"Retry-After": str(QUERY_RETRY_AFTER)})
+    if out.kind == "unavailable":
+        return _fail(503, out.message + " Try again shortly.", {"Retry-After": RETRY_AFTER})
     if out.kind in ("timeout", "memory"):
         return _fail(503, out.message + " Simplify the query or add LIMIT.", {"Retry-After": RETRY_AFTER})
     log.error("SPARQL query failed: %s; query: %.500s", out.message, query)
