@@ -113,7 +113,7 @@ def oxigraph(build_dir: Path, workdir: Path) -> tuple[Backend, Callable[[], None
     store.close()
     empty = workdir / "no-build"
     empty.mkdir()
-    cfg = {"BUILD_DIR": str(empty), "STORE_URL": root + "/query"}
+    cfg = {"BUILD_DIR": str(empty), "STORE_URL": root + "/query", "DUMPS_DIR": str(current(build_dir).dumps_dir)}
     return Backend("oxigraph", empty, cfg), lambda: stop_server(proc)
 
 

@@ -131,8 +131,9 @@ def free_port() -> int:
 
 
 def start_server(build_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None,
-                 log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``sistercities serve`` on a free port; return (process, root URL) once healthy."""
+                 log: Path | None = None, ready: int = 200) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``sistercities serve`` on a free port; return (process, root URL) once healthy
+    (``/-/health`` answers ``ready``: 503 for a server whose store is down)."""
     port = free_port()
     full_env = {**os.environ, **(env or {})}
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
@@ -147,7 +148,7 @@ def start_server(build_dir: Path, *, workers: int = 2, env: dict[str, str] | Non
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}")
         try:
-            if requests.get(root + "/-/health", timeout=1).status_code == 200:
+            if requests.get(root + "/-/health", timeout=5).status_code == ready:
                 return proc, root
         except requests.RequestException:
             pass

@@ -34,6 +34,7 @@ class Release:
 
     path: Path
     manifest: dict[str, Any] = field(repr=False)
+    dumps: Path | None = None  # where the dump files are, when not in ``path/dumps`` (DUMPS_DIR)
 
     @property
     def version(self) -> str:
@@ -45,7 +46,7 @@ class Release:
 
     @property
     def dumps_dir(self) -> Path:
-        return self.path / "dumps"
+        return self.dumps if self.dumps is not None else self.path / "dumps"
 
     @property
     def build_time(self) -> str:
@@ -95,4 +96,5 @@ def from_store(store: Any, settings: dict[str, Any]) -> Release:
     if manifest is None:
         raise NoBuildError(f"no build in {build_dir.resolve()} and no release published into the store at "
                            f"{safe_url(str(settings['STORE_URL']))}: run `sistercities build --store-update URL`")
-    return Release(path=build_dir.resolve() / RELEASES / str(manifest["version"]), manifest=manifest)
+    dumps = Path(settings["DUMPS_DIR"]) if settings.get("DUMPS_DIR") else None
+    return Release(path=build_dir.resolve() / RELEASES / str(manifest["version"]), manifest=manifest, dumps=dumps)

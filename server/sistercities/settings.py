@@ -42,6 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, "Reverse-proxy hops whose X-Forwarded-For/-Proto/-Host are trusted; 0 = none (ignored).", int),
     Setting("STORE_URL", "", "SPARQL 1.1 query endpoint of a remote store; empty = the embedded pyoxigraph store of the build."),
     Setting("STORE_UPDATE_URL", "", "SPARQL 1.1 Update endpoint of the remote store, for publishing (credentials: see Remote store)."),
+    Setting("DUMPS_DIR", "", "With STORE_URL and no local build: folder of the published dump files (e.g. a copy or mount); empty = none."),
     Setting("STORE_GSP_URL", "", "SPARQL 1.1 Graph Store Protocol endpoint of the remote store, for publishing; empty = Update."),
     Setting("QUERY_TIMEOUT", 30.0, "Seconds a SPARQL query may run before it is stopped and answered 503.", float),
     Setting("MAX_QUERY_MEMORY", 1024, "MiB a worker may grow by while running a SPARQL query; beyond, it is stopped (503); 0 = off.", int),

@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -197,6 +198,9 @@ def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) ->
                                              "(MAX_QUERY_MEMORY) and was stopped.")
 
 
+_LINE_COL = re.compile(r"error at (\d+):(\d+)")
+
+
 def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
     """Forward ``job`` to a remote store (a :class:`~sistercities.store.RemoteStore`, or the URL of
     a SPARQL endpoint), with the same deadline and size limit.  A store that is down, slow or
@@ -217,7 +221,10 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
             return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
         return Outcome("unavailable", message=f"The data store is unavailable: {e}.")
     except StoreError as e:  # 4xx: the store refused the query
-        return Outcome("query_error", message=str(e).split(": ", 1)[-1])
+        message = str(e).split(": ", 1)[-1]
+        if query != job.query:  # with_base added a line in front: count lines as the user wrote them
+            message = _LINE_COL.sub(lambda m: f"error at {max(int(m.group(1)) - 1, 1)}:{m.group(2)}", message)
+        return Outcome("query_error", message=message)
     buf = bytearray()
     try:
         for chunk in resp.iter_content(1 << 16):
