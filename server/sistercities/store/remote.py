@@ -194,10 +194,10 @@ class RemoteStore(Store):
         try:
             if kind.endswith("json") or body.lstrip()[:1] == b"{":
                 if self.genid and self.genid.encode() in body:
-                    body = self._unskolem_json(body)
+                    body = self.unskolem_json(body)
                 return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
             fmt = ox.RdfFormat.TURTLE if "turtle" in kind else ox.RdfFormat.N_TRIPLES
-            triples = [self._unskolem_triple(q.triple) for q in ox.parse(body, fmt)]
+            triples = [self.unskolem_triple(q.triple) for q in ox.parse(body, fmt)]
         except (SyntaxError, ValueError) as e:  # json.JSONDecodeError is a ValueError
             raise StoreError(f"remote store {safe_url(self.endpoint)} sent an answer that is not "
                              f"SPARQL results: {e}") from None
@@ -208,7 +208,7 @@ class RemoteStore(Store):
             return ox.BlankNode(t.value[len(self.genid):])
         return t
 
-    def _unskolem_json(self, body: bytes) -> bytes:
+    def unskolem_json(self, body: bytes) -> bytes:
         doc = json.loads(body)
         n = len(self.genid)
         for row in doc.get("results", {}).get("bindings", []):
@@ -217,7 +217,7 @@ class RemoteStore(Store):
                     v["type"], v["value"] = "bnode", v["value"][n:]
         return json.dumps(doc).encode()
 
-    def _unskolem_triple(self, t: ox.Triple) -> ox.Triple:
+    def unskolem_triple(self, t: ox.Triple) -> ox.Triple:
         return ox.Triple(self._unskolem(t.subject), t.predicate, self._unskolem(t.object))
 
     def _sparql_term(self, t: Any) -> str:
