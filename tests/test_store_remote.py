@@ -303,3 +303,26 @@ def test_a_server_in_front_of_a_silent_store_answers_503_in_time(build_dir: Path
             assert r.headers.get("Retry-After") and took < 2 + 3, (path, took)
     finally:
         stop_server(proc)
+
+
+def test_a_web_tier_started_before_its_store_serves_once_the_store_is_up(ox_server: OxServer, tmp_path: Path,
+                                                                         built: Release) -> None:
+    ox_server.stop()
+    try:
+        empty = tmp_path / "no-build"
+        empty.mkdir()
+        proc, root = start_server(empty, workers=1, ready=503, log=tmp_path / "server.log",
+                                  env={"SISTERCITIES_STORE_URL": ox_server.root + "/query"})
+    finally:
+        ox_server.start()
+    try:
+        deadline = time.monotonic() + 15
+        while requests.get(root + "/-/health", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, "the server did not pick up the store within 15 s"
+            time.sleep(0.2)
+        assert requests.get(root + "/-/version", timeout=10).json()["dataset_version"] == built.version
+        r = requests.get(root + "/id/city/khabarovsk", headers={"Accept": "text/turtle"}, timeout=10)
+        assert r.status_code == 200 and "Khabarovsk" in r.text
+    finally:
+        stop_server(proc)
+    assert "Traceback" not in (tmp_path / "server.log").read_text(errors="replace")
