@@ -43,6 +43,7 @@ import json
 import os
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -54,6 +55,7 @@ from sistercities.store.base import Store, StoreError, StoreUnavailable
 
 GENID = ".well-known/genid/"
 CONNECT_TIMEOUT = 5.0
+DATASET_CHECK_S = 5.0
 QUERY_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
@@ -133,6 +135,10 @@ class RemoteStore(Store):
         elif creds.get("user"):
             self._auth = (creds["user"], creds.get("password", ""))
         self._local = threading.local()
+        self.base = base
+        self._ds_lock = threading.Lock()
+        self._ds: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self._ds_checked = -DATASET_CHECK_S
 
     def __repr__(self) -> str:  # never the credentials
         return f"RemoteStore({safe_url(self.endpoint)!r})"
@@ -184,7 +190,37 @@ class RemoteStore(Store):
 
     # -- reading --
 
+    def served_dataset(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """``(default graphs, named graphs)`` of the release being served, when the publisher's
+        manifest names them (``"store": {"default_graph", "named_graphs"}``: the store also holds
+        the staged graphs of other releases and the pointer graph, which readers must not see);
+        None for a store loaded without them.  Read again every DATASET_CHECK_S."""
+        if not self.base:
+            return None
+        with self._ds_lock:
+            if time.monotonic() - self._ds_checked < DATASET_CHECK_S:
+                return self._ds
+        from sistercities.store.manifest import manifest_query, parse_manifest
+
+        res = self._query_raw(manifest_query(self.base), None, None)
+        rows = [{"m": sol["m"]} for sol in res] if isinstance(res, ox.QuerySolutions) else []
+        manifest = parse_manifest(rows, self.base)
+        ds = None
+        spec = (manifest or {}).get("store")
+        if isinstance(spec, dict) and spec.get("default_graph"):
+            ds = ((str(spec["default_graph"]),), tuple(str(g) for g in spec.get("named_graphs") or ()))
+        with self._ds_lock:
+            self._ds, self._ds_checked = ds, time.monotonic()
+        return ds
+
     def query(self, sparql, *, default_graphs=None, named_graphs=None):  # type: ignore[no-untyped-def]
+        if default_graphs is None and named_graphs is None:
+            ds = self.served_dataset()
+            if ds is not None:
+                default_graphs, named_graphs = ds
+        return self._query_raw(sparql, default_graphs, named_graphs)
+
+    def _query_raw(self, sparql: str, default_graphs: Any, named_graphs: Any) -> Any:
         params: list[tuple[str, str]] = [("query", sparql)]
         params += [("default-graph-uri", g) for g in default_graphs or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]

@@ -7,6 +7,7 @@ running :mod:`~sistercities.sparql.executor`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from urllib.parse import urlencode
@@ -174,6 +175,10 @@ def _execute(req: QueryRequest, info: safety.QueryInfo, job: Job) -> Outcome:
         outside = [g for g in (*named, *req.default_graphs, *req.named_graphs) if not local.is_local(g)]
         if outside:
             return Outcome("forbidden", message=f"Graphs outside this dataset cannot be queried: {', '.join(outside)}")
+        if not req.has_protocol_dataset and not info.has_dataset_clause:
+            ds = s.store.served_dataset()  # the release's graphs, not the staged ones next to them
+            if ds is not None:
+                job = dataclasses.replace(job, default_graphs=ds[0], named_graphs=ds[1])
         return run_remote(s.store, job, timeout)
     assert isinstance(s.store, EmbeddedStore)
     return run_local(s.store.ox, job, timeout, max_memory=int(s.settings["MAX_QUERY_MEMORY"]) << 20)
