@@ -45,6 +45,7 @@ import re
 import threading
 import time
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -56,6 +57,8 @@ from sistercities.store.base import Store, StoreError, StoreUnavailable
 GENID = ".well-known/genid/"
 CONNECT_TIMEOUT = 5.0
 DATASET_CHECK_S = 5.0
+SUBJECT_CACHE_S = 2.0  # how long one thread reuses the statements of a subject (see quads())
+SUBJECT_CACHE_MAX = 4096
 QUERY_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
@@ -264,6 +267,28 @@ class RemoteStore(Store):
         return str(t)
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None):  # type: ignore[no-untyped-def]
+        if subject is not None and obj is None and graph is None:
+            # a document asks one subject for its label, then its title, its type...: one query
+            # for all its statements, kept for this thread a moment, instead of one per predicate
+            return [q for q in self._subject_quads(subject) if predicate is None or q.predicate == predicate]
+        return self._quads(subject, predicate, obj, graph)
+
+    def _subject_quads(self, subject: Any) -> list[ox.Quad]:
+        cache: OrderedDict[Any, tuple[float, list[ox.Quad]]] | None = getattr(self._local, "subjects", None)
+        if cache is None:
+            cache = self._local.subjects = OrderedDict()
+        now = time.monotonic()
+        hit = cache.get(subject)
+        if hit is not None and now - hit[0] < SUBJECT_CACHE_S:
+            cache.move_to_end(subject)
+            return hit[1]
+        found = list(self._quads(subject, None, None, None))
+        cache[subject] = (now, found)
+        while len(cache) > SUBJECT_CACHE_MAX:
+            cache.popitem(last=False)
+        return found
+
+    def _quads(self, subject: Any, predicate: Any, obj: Any, graph: Any) -> Iterator[ox.Quad]:
         def term(t: Any, var: str) -> str:
             return f"?{var}" if t is None else self._sparql_term(t)
 

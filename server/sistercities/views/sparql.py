@@ -24,7 +24,7 @@ from sistercities.sparql import baseiri, examples, formats, hints, safety, vocab
 from sistercities.sparql.executor import Job, Outcome, run_local, run_remote
 from sistercities.sparql.protocol import ALLOW, ProtocolError, QueryRequest, parse_request
 from sistercities.sparql.table import Table, from_json, from_ntriples
-from sistercities.store import EmbeddedStore, RemoteStore
+from sistercities.store import EmbeddedStore, RemoteStore, StoreError
 from sistercities.views.common import error, site, urls
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,9 @@ def _hints(query: str) -> list[hints.Hint]:
         declared = _declared.get((store, base, str(release.path), release.version),
                                  lambda: (r["term"].value for r in store.select(hints.declared_query(base))))
         return hints.undeclared(query, base, declared)
+    except StoreError as e:
+        log.warning("could not check the query's terms against the ontology: %s", e)
+        return []
     except Exception:  # a hint is a nicety: log, answer without it
         log.warning("could not check the query's terms against the ontology", exc_info=True)
         return []
@@ -137,6 +140,8 @@ def _editor_data() -> str:
         try:
             found = _terms.get((store, base, str(release.path), release.version),
                                lambda: vocab.terms(store.select(vocab.terms_query(base)), base))
+        except StoreError as e:
+            log.warning("could not read the ontology's terms for the query editor: %s", e)
         except Exception:  # completion is a nicety: log, serve the page without it
             log.warning("could not read the ontology's terms for the query editor", exc_info=True)
     return vocab.editor_data(found, base, examples.prefixes(base))
