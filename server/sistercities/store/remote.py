@@ -335,6 +335,15 @@ class RemoteStore(Store):
         return sorted(r["g"].value for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
 
     def drop_graph(self, graph: str | None) -> None:
+        """GSP ``DELETE`` when ``STORE_GSP_URL`` is set (404 = already absent), else ``DROP SILENT``."""
+        if self.gsp_url and not self.update_url:
+            params = {"graph": graph} if graph is not None else {"default": ""}
+            try:
+                self.request("DELETE", self.gsp_url, params=params).close()
+            except StoreError as e:
+                if " answered 404" not in str(e):
+                    raise
+            return
         self.update(f"DROP SILENT GRAPH <{graph}>" if graph is not None else "DROP SILENT DEFAULT")
 
     def close(self) -> None:
