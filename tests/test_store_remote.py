@@ -370,3 +370,36 @@ def test_a_web_tier_started_before_its_store_serves_once_the_store_is_up(ox_serv
     finally:
         stop_server(proc)
     assert "Traceback" not in (tmp_path / "server.log").read_text(errors="replace")
+
+
+class _Trickle(http.server.BaseHTTPRequestHandler):
+    """Answers 200 at once, then one byte every 0.3 s: each read is quick, the whole is not."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.end_headers()
+        try:
+            for b in b'{"head":{},"boolean":true}' + b" " * 100:
+                self.wfile.write(bytes([b]))
+                self.wfile.flush()
+                time.sleep(0.3)
+        except OSError:
+            pass
+
+    def log_message(self, *a: object) -> None:
+        pass
+
+
+def test_a_store_that_trickles_its_answer_is_stopped_at_query_timeout() -> None:
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="did not answer within 1 s"):
+            RemoteStore(f"http://127.0.0.1:{srv.server_address[1]}/q", timeout=1.0, creds={}).ask("ASK {}")
+        assert time.monotonic() - t0 < 2.5
+    finally:
+        srv.shutdown()

@@ -213,36 +213,25 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
     params: list[tuple[str, str]] = [("query", query)]
     params += [("default-graph-uri", g) for g in job.default_graphs or ()]
     params += [("named-graph-uri", g) for g in job.named_graphs or ()]
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    stopped = Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
     try:
         asked = _REMOTE_RESULTS if _is_results(job.mime) else _REMOTE_GRAPH
         resp = store.request("POST", store.endpoint, data=params, headers={"Accept": asked}, stream=True)
+        body = store.read_body(resp, started, limit=job.max_bytes)
+    except OverflowError:
+        return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
+                                            "(MAX_RESULT_BYTES) and was not sent.")
     except StoreUnavailable as e:
         if "did not answer within" in str(e):
-            return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+            return stopped
         return Outcome("unavailable", message=f"The data store is unavailable: {e}.")
     except StoreError as e:  # 4xx: the store refused the query
         message = str(e).split(": ", 1)[-1]
         if query != job.query:  # with_base added a line in front: count lines as the user wrote them
             message = _LINE_COL.sub(lambda m: f"error at {max(int(m.group(1)) - 1, 1)}:{m.group(2)}", message)
         return Outcome("query_error", message=message)
-    buf = bytearray()
-    try:
-        for chunk in resp.iter_content(1 << 16):
-            if time.monotonic() > deadline:
-                return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-            buf += chunk
-            if len(buf) > job.max_bytes:
-                return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
-                                                    "(MAX_RESULT_BYTES) and was not sent.")
-    except Exception as e:  # requests/urllib3 errors while reading the body
-        name = type(e).__name__
-        if "Timeout" in name:
-            return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-        return Outcome("unavailable", message=f"The data store broke off its answer ({name}).")
-    finally:
-        resp.close()
-    return _as_asked(store, bytes(buf), asked, job)
+    return _as_asked(store, body, asked, job)
 
 
 # The store is asked for SPARQL JSON results or N-Triples, whatever the client wants: both are

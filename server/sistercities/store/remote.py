@@ -184,12 +184,29 @@ class RemoteStore(Store):
             raise StoreError(f"remote store {where} answered {resp.status_code}: {text}")
         return resp
 
-    def _content(self, resp: requests.Response) -> bytes:
+    def read_body(self, resp: requests.Response, started: float, limit: int = 0) -> bytes:
+        """The body of a streamed answer, read as it arrives by the same deadline as the whole
+        request (a read timeout alone would let a store that trickles bytes hold a worker for
+        ever); :class:`OverflowError` past ``limit`` bytes (0 = no limit)."""
+        buf = bytearray()
+        where = safe_url(self.endpoint)
         try:
-            return resp.content
-        except requests.exceptions.RequestException:
-            raise StoreUnavailable(f"remote store {safe_url(resp.url)} did not finish its answer "
-                                   f"within {self.timeout:g} s") from None
+            while True:
+                chunk = resp.raw.read1(1 << 16, decode_content=True)
+                if not chunk:
+                    break
+                buf += chunk
+                if limit and len(buf) > limit:
+                    raise OverflowError(f"answer larger than {limit} bytes")
+                if time.monotonic() - started > self.timeout:
+                    raise StoreUnavailable(f"remote store {where} did not answer within {self.timeout:g} s")
+        except (requests.exceptions.RequestException, OSError, ValueError) as e:
+            if "timed out" in str(e).lower() or "timeout" in type(e).__name__.lower():
+                raise StoreUnavailable(f"remote store {where} did not answer within {self.timeout:g} s") from None
+            raise StoreUnavailable(f"remote store {where} broke off its answer ({type(e).__name__})") from None
+        finally:
+            resp.close()
+        return bytes(buf)
 
     # -- reading --
 
@@ -227,8 +244,9 @@ class RemoteStore(Store):
         params: list[tuple[str, str]] = [("query", sparql)]
         params += [("default-graph-uri", g) for g in default_graphs or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]
-        resp = self.request("POST", self.endpoint, data=params, headers={"Accept": QUERY_ACCEPT})
-        body = self._content(resp)
+        started = time.monotonic()
+        resp = self.request("POST", self.endpoint, data=params, headers={"Accept": QUERY_ACCEPT}, stream=True)
+        body = self.read_body(resp, started)
         kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
         try:
             if kind.endswith("json") or body.lstrip()[:1] == b"{":
