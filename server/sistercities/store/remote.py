@@ -3,38 +3,51 @@ reached over HTTP, speaking only standards.
 
 Queries: SPARQL 1.1 Protocol, POST form-encoded (``query=``, ``default-graph-uri=``,
 ``named-graph-uri=``), answers parsed into pyoxigraph terms (SPARQL JSON results,
-N-Triples for CONSTRUCT/DESCRIBE).  Loading: SPARQL 1.1 Graph Store Protocol
-(``PUT``/``DELETE`` on ``STORE_GSP_URL?graph=…``) when configured, else SPARQL 1.1
-Update (``STORE_UPDATE_URL``).
+N-Triples for CONSTRUCT/DESCRIBE).  Loading (:meth:`RemoteStore.load_graph`): SPARQL 1.1
+Graph Store Protocol (``PUT``/``DELETE`` on ``STORE_GSP_URL?graph=…``) when configured,
+else SPARQL 1.1 Update (``STORE_UPDATE_URL``).
+
+The served dataset: when the release manifest the publisher keeps in the store
+(:mod:`sistercities.store.manifest`) names it (``"store": {"default_graph",
+"named_graphs"}``), every query that brings no dataset of its own is sent with those
+``default-graph-uri``/``named-graph-uri`` (:meth:`RemoteStore.served_dataset`, re-read
+every DATASET_CHECK_S), so graphs of releases being loaded or kept, the pointer graph and
+the store's own default graph are invisible to readers.
 
 Connections: one :class:`requests.Session` per thread (a gunicorn gthread worker has
 several), so every request after the first reuses a kept-alive connection.
-SPARQLWrapper 2.0 opens a new connection per query (``urllib.request.urlopen``): on
-loopback that is ~1 ms more per request (see the README's figures), so it is not used
-here.
+SPARQLWrapper 2.0 opens a new connection per query (``urllib.request.urlopen``), which
+costs ~0.6-1.5 ms more per request on average on loopback (README), so it is not used here.
 
-Time limits: connect within ``min(5, QUERY_TIMEOUT)`` s, and no single read may wait
-longer than ``QUERY_TIMEOUT``; a store that is down, slow, or answering 5xx/429 raises
+Time limits: connect within ``min(5, QUERY_TIMEOUT)`` s; the whole answer must arrive
+within ``QUERY_TIMEOUT`` (:meth:`RemoteStore.read_body` reads as bytes arrive, against
+one deadline).  A store that is down, slow, or answering 5xx/408/429 raises
 :class:`~sistercities.store.base.StoreUnavailable` (the web tier answers 503 +
-``Retry-After``); one that refuses a query (4xx) raises
-:class:`~sistercities.store.base.StoreError`.  Nothing is cached across requests, so
-the server recovers by itself when the store comes back.
+``Retry-After``); one that refuses a query (other 4xx) raises
+:class:`~sistercities.store.base.StoreError` (502).  Nothing but a subject's statements
+(SUBJECT_CACHE_S, per thread) is kept between queries, so the server recovers by itself
+when the store comes back.
 
 Credentials: HTTP basic (``SISTERCITIES_STORE_USER``/``SISTERCITIES_STORE_PASSWORD``)
 or bearer (``SISTERCITIES_STORE_TOKEN``), from the environment only
 (:func:`credentials`).  They are never put in a message: every message names the
-endpoint by :func:`safe_url` (no userinfo, no query string).
+endpoint by :func:`safe_url` (no userinfo, no query string), ``repr`` too, and
+``sistercities settings`` shows them as ``***`` (:func:`mask_url`).
 
 Blank nodes: a remote store gives its blank nodes new labels in every answer and
 has no standard way to name one in a query, so a blank-node subject could not be
-looked up again (the shapes' property shapes, the ontology's lists, evidence).
-The remote store therefore holds *Skolem IRIs* instead (RDF 1.1 Concepts §3.5):
-the publisher loads ``_:label`` as ``<BASE.well-known/genid/label>``
-(:func:`skolemise`), and this backend turns them back into ``BlankNode("label")``
-in every answer and into the IRI in every pattern.  The labels are those of the
-embedded store (the dumps are written from it), so above the interface both
-backends give the same terms.  ``/sparql`` answers from a remote store show the
-Skolem IRIs (they are real IRIs there).  Never imports Flask.
+looked up again.  The build has 402 of them, none in the data graphs: 398 in the shapes
+graph (150 property shapes, the RDF lists of ``sh:or``/``sh:in``/``sh:languageIn``, SPARQL
+validators and their parameters) and 4 in the ontology (an ``owl:unionOf`` list, an
+``owl:equivalentClass`` expression), which the shape and ontology documents describe.  The
+remote store therefore holds *Skolem IRIs* instead (RDF 1.1 Concepts §3.5): the
+publisher loads ``_:label`` as ``<BASE_IRI.well-known/genid/label>`` (:func:`skolemise`),
+and this backend turns them back into ``BlankNode("label")`` in every answer and into
+the IRI in every pattern.  The labels are those of the embedded store (the dumps are
+written from it), so above the interface both backends give the same terms, and
+``/sparql`` answers are rewritten the same way (executor).  The only visible difference:
+inside a user's query on a remote store they are IRIs (``isBlank()`` is false).
+Never imports Flask.
 """
 
 from __future__ import annotations
