@@ -55,11 +55,9 @@ Never imports Flask.
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
-import urllib.parse
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -68,8 +66,13 @@ import pyoxigraph as ox
 import requests
 
 from sistercities.store.base import Store, StoreError, StoreUnavailable, iri_ok
+from sistercities.store.credentials import CREDENTIAL_VARS, credentials, mask_url, safe_url
+from sistercities.store.dialect import DIALECTS, Dialect
+from sistercities.store.skolem import GENID, skolem_prefix, skolemise
 
-GENID = ".well-known/genid/"
+__all__ = ["CREDENTIAL_VARS", "DIALECTS", "GENID", "Dialect", "RemoteStore", "credentials", "mask_url",
+           "safe_url", "skolem_prefix", "skolemise"]
+
 CONNECT_TIMEOUT = 5.0
 DATASET_CHECK_S = 5.0
 SUBJECT_CACHE_S = 2.0  # how long one thread reuses the statements of a subject (see quads())
@@ -78,66 +81,11 @@ PREFETCH_MAX = 200  # subjects described in one query (see RemoteStore._prefetch
 QUERY_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
-CREDENTIAL_VARS = ("SISTERCITIES_STORE_USER", "SISTERCITIES_STORE_PASSWORD", "SISTERCITIES_STORE_TOKEN")
-
-
-def mask_url(url: Any) -> Any:
-    """``url`` with the password of its userinfo replaced by ``***`` (anything else unchanged)."""
-    if not isinstance(url, str) or "@" not in url:
-        return url
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@]*)@", lambda m: m.group(1) + (
-        m.group(2).split(":", 1)[0] + ":***" if ":" in m.group(2) else "***") + "@", url)
-
-
-def credentials(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The store credentials in the environment: ``{"user", "password"}`` or ``{"token"}``
-    or ``{}``."""
-    env = os.environ if environ is None else environ
-    token = env.get("SISTERCITIES_STORE_TOKEN", "")
-    if token:
-        return {"token": token}
-    user = env.get("SISTERCITIES_STORE_USER", "")
-    if user:
-        return {"user": user, "password": env.get("SISTERCITIES_STORE_PASSWORD", "")}
-    return {}
-
-
-def safe_url(url: str) -> str:
-    """``url`` without userinfo, query string or fragment: fit for a message."""
-    try:
-        p = urllib.parse.urlsplit(url)
-        host = p.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = host + (f":{p.port}" if p.port else "")
-    except ValueError:
-        return "<the configured store URL>"
-    return urllib.parse.urlunsplit((p.scheme, netloc, p.path, "", ""))
-
-
-def skolem_prefix(base: str) -> str:
-    """Where the Skolem IRIs of ``base`` live: ``<BASE_IRI>.well-known/genid/``."""
-    if base.endswith(GENID):
-        return base
-    return base.rstrip("#").rstrip("/") + "/" + GENID
-
-
-def skolemise(quads: Iterator[ox.Quad] | list[ox.Quad], base: str) -> Iterator[ox.Quad]:
-    """Replace every blank node by its Skolem IRI under ``base`` (the label kept)."""
-    prefix = skolem_prefix(base)
-
-    def sk(t: Any) -> Any:
-        return ox.NamedNode(prefix + t.value) if isinstance(t, ox.BlankNode) else t
-
-    for q in quads:
-        yield ox.Quad(sk(q.subject), q.predicate, sk(q.object), q.graph_name)
-
-
 class RemoteStore(Store):
     """A SPARQL 1.1 Protocol endpoint (and optionally its Update / Graph Store endpoints)."""
 
     def __init__(self, endpoint: str, *, timeout: float = 30.0, update_url: str = "", gsp_url: str = "",
-                 base: str = "", creds: Mapping[str, str] | None = None) -> None:
+                 base: str = "", creds: Mapping[str, str] | None = None, dialect: Dialect | None = None) -> None:
         for name, url in (("STORE_URL", endpoint), ("STORE_UPDATE_URL", update_url), ("STORE_GSP_URL", gsp_url)):
             if url and not url.startswith(("http://", "https://")):
                 raise StoreError(f"{name} must be an http(s) URL, got {safe_url(url)!r}")
@@ -154,6 +102,7 @@ class RemoteStore(Store):
         elif creds.get("user"):
             self._auth = (creds["user"], creds.get("password", ""))
         self._local = threading.local()
+        self.dialect = dialect or Dialect()
         self.base = base
         self._ds_lock = threading.Lock()
         self._ds: tuple[tuple[str, ...], tuple[str, ...]] | None = None
@@ -180,6 +129,7 @@ class RemoteStore(Store):
         with a message naming the endpoint (never its credentials)."""
         where = safe_url(url)
         timeout = (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
+        kw = self.dialect.before(method, url, kw)
         try:
             resp = self.session().request(method, url, timeout=timeout, stream=stream, allow_redirects=False, **kw)
         except requests.exceptions.ConnectTimeout:
@@ -198,6 +148,11 @@ class RemoteStore(Store):
             text = _snippet(resp)
             resp.close()
             raise StoreError(f"remote store {where} answered {resp.status_code}: {text}")
+        try:
+            self.dialect.after(resp)
+        except StoreError:
+            resp.close()
+            raise
         return resp
 
     def read_body(self, resp: requests.Response, started: float, limit: int = 0) -> bytes:
@@ -222,7 +177,7 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"remote store {where} broke off its answer ({type(e).__name__})") from None
         finally:
             resp.close()
-        return bytes(buf)
+        return self.dialect.body(bytes(buf), resp)
 
     # -- reading --
 
