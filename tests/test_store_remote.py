@@ -424,3 +424,42 @@ def test_documents_are_the_same_on_both_backends_in_few_store_requests(ox_server
     else:
         assert there.data == here.data
     assert len(calls) < 200, len(calls)  # a hub city: 1010 before statements were fetched per subject
+
+
+def test_a_store_refusing_our_queries_is_502_without_secrets(auth_stub: tuple[http.server.HTTPServer, str],
+                                                            build_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sistercities import create_app
+
+    srv, url = auth_stub
+    srv.want = "Bearer the-right-one"  # type: ignore[attr-defined]
+    monkeypatch.setenv("SISTERCITIES_STORE_USER", "reader")
+    monkeypatch.setenv("SISTERCITIES_STORE_PASSWORD", SECRET)
+    c = create_app({"BUILD_DIR": str(build_dir), "STORE_URL": url}).test_client()
+    r = c.get("/doc/id/city/khabarovsk.ttl")
+    assert r.status_code == 502 and "answered 401" in r.text
+    assert SECRET not in r.text and "reader" not in r.text
+    h = c.get("/-/health")
+    assert h.status_code == 503 and SECRET not in h.text
+
+
+def test_a_dialect_sees_every_request_and_answer(auth_stub: tuple[http.server.HTTPServer, str]) -> None:
+    from sistercities.store import Dialect
+
+    srv, url = auth_stub
+    srv.want = None  # type: ignore[attr-defined]
+    seen: list[str] = []
+
+    class Marking(Dialect):
+        def before(self, method: str, url: str, kw: dict[str, object]) -> dict[str, object]:
+            seen.append(method)
+            return kw
+
+        def after(self, resp: requests.Response) -> None:
+            if resp.headers.get("Content-Type") != "application/sparql-results+json":
+                raise StoreUnavailable("partial answer")
+
+        def body(self, body: bytes, resp: requests.Response) -> bytes:
+            return body.replace(b"true", b"false")
+
+    assert RemoteStore(url, creds={}, dialect=Marking()).ask("ASK {}") is False
+    assert seen == ["POST"]
