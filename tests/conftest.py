@@ -7,6 +7,8 @@
 * ``app`` / ``client`` / ``runner`` – Flask's test trio on that build.
 * ``live_server`` – a real ``sistercities serve`` (gunicorn) process on a free loopback port;
   yields its root URL and is stopped by PID at the end of the session.
+* ``backend``    – where ``app``/``client``/``live_server`` get their data (tests/backends.py): the
+  embedded store, or in modules marked ``pytestmark = pytest.mark.backends`` each of ``BACKENDS``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import pytest
 import requests
 
+from backends import BACKENDS, FACTORIES, Backend
 from sistercities import create_app
 from sistercities.build import build as do_build
 from sistercities.release import Release, current
@@ -73,9 +76,39 @@ def sparql(store: EmbeddedStore) -> Callable[[str], list[dict[str, Any]]]:
     return run
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def _backends(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Backend]]:
+    """Each backend started once per session, on first use."""
+    started: dict[str, Backend] = {}
+    stops: list[Callable[[], None]] = []
+
+    def get(name: str) -> Backend:
+        if name not in started:
+            b, stop = FACTORIES[name](build_dir, tmp_path_factory.mktemp("backend-" + name))
+            started[name] = b
+            stops.append(stop)
+        return started[name]
+
+    try:
+        yield get
+    finally:
+        for stop in stops:
+            stop()
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest, _backends: Callable[[str], Backend]) -> Backend:
+    return _backends(getattr(request, "param", "embedded"))
+
+
 @pytest.fixture()
-def app(build_dir: Path):  # type: ignore[no-untyped-def]
-    app = create_app({"BUILD_DIR": str(build_dir)})
+def app(backend: Backend):  # type: ignore[no-untyped-def]
+    app = create_app(backend.config)
     app.config["TESTING"] = True
     return app
 
@@ -99,8 +132,9 @@ def free_port() -> int:
 
 
 def start_server(build_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None,
-                 log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``sistercities serve`` on a free port; return (process, root URL) once healthy."""
+                 log: Path | None = None, ready: int = 200) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``sistercities serve`` on a free port; return (process, root URL) once healthy
+    (``/-/health`` answers ``ready``: 503 for a server whose store is down)."""
     port = free_port()
     full_env = {**os.environ, **(env or {})}
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
@@ -110,18 +144,19 @@ def start_server(build_dir: Path, *, workers: int = 2, env: dict[str, str] | Non
         env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
     )
     root = f"http://127.0.0.1:{port}"
-    wait_until_answers(proc, root + "/-/health", "sistercities serve")
+    wait_until_answers(proc, root + "/-/health", "sistercities serve", ready=ready)
     return proc, root
 
 
-def wait_until_answers(proc: subprocess.Popen[bytes], url: str, what: str, seconds: float = 30) -> None:
-    """Poll ``url`` until it answers 200; stop ``proc`` and fail if it exits or takes longer."""
+def wait_until_answers(proc: subprocess.Popen[bytes], url: str, what: str, seconds: float = 30,
+                       ready: int = 200) -> None:
+    """Poll ``url`` until it answers ``ready``; stop ``proc`` and fail if it exits or takes longer."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode}")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=5).status_code == ready:
                 return
         except requests.RequestException:
             pass
@@ -156,9 +191,9 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("server") / "server.log"
-    proc, root = start_server(build_dir, log=log)
+    proc, root = start_server(backend.build_dir, log=log, env=backend.env)
     try:
         yield root
     finally:

@@ -16,6 +16,8 @@ import rdflib
 from sistercities import create_app
 from sistercities.catalog import sitemap as sm
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 # Accept header -> Content-Type served (None = 406), for both /catalog and /.well-known/void

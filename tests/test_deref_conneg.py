@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 BASE = "https://w3id.org/twinning/"
 SH = "http://www.w3.org/ns/shacl#"
 

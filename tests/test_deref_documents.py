@@ -11,6 +11,8 @@ import rdflib
 import requests
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XSD
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 BASE = "https://w3id.org/twinning/"
 TW = rdflib.Namespace(BASE + "ontology/")
 HYDRA = rdflib.Namespace("http://www.w3.org/ns/hydra/core#")

@@ -28,6 +28,8 @@ from rdflib.namespace import DCAT, RDF
 from html_helpers import elements, parse
 from sistercities.release import Release
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 IANA = "http://www.iana.org/assignments/media-types/"
 GZIP_MAGIC = b"\x1f\x8b"
 OX = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "application/n-quads": ox.RdfFormat.N_QUADS}

@@ -11,6 +11,8 @@ import pytest
 import rdflib
 import requests
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 TW = "https://w3id.org/twinning/ontology/"
 NIIGATA = "https://w3id.org/twinning/id/twinning/khabarovsk-niigata"
 

@@ -16,6 +16,8 @@ import requests
 
 from sistercities.app import create_app
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 EVIL = "evil.example"
 REDIRECTS = ("/id/city/khabarovsk", "/wikidata/Q4454")
 FORWARDED = {"X-Forwarded-Host": EVIL, "X-Forwarded-Proto": "gopher", "X-Forwarded-For": "203.0.113.9"}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from html_helpers import elements, visible_text
+
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
 
 
 def test_home_page_over_http(live_server: str) -> None:

@@ -15,6 +15,8 @@ from sistercities.html.dataset_stats import class_groups
 from sistercities.html.dates import human_date
 from sistercities.html.values import human_size
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 HTML = {"Accept": "text/html"}
 DAY = r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|December) \d{4}"
 

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from reconcile_schemas import errors, examples
 from sistercities.reconcile.requests import MAX_QUERIES
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 BASE = "https://w3id.org/twinning/"
 TW = BASE + "ontology/"
 CITY = TW + "City"

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from conftest import BASE
 from reconcile_schemas import errors
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 TW = BASE + "ontology/"
 CITY = BASE + "id/city/"
 ENTITY, TYPE, PROPERTY = "/reconcile/suggest/entity", "/reconcile/suggest/type", "/reconcile/suggest/property"

@@ -9,6 +9,8 @@ import requests
 from sistercities.search import BadQuery, LabelIndex, fold
 from sistercities.store import EmbeddedStore
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 BASE = "https://w3id.org/twinning/"
 
 

@@ -23,6 +23,8 @@ from sistercities.routes import BROWSE_KINDS
 from sistercities.search import SEARCH_TYPES, LabelIndex
 from sistercities.store import EmbeddedStore
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
 ENTITY_KINDS = {"city", "country", "twinning", "agreement", "person", "organisation", "event", "programme"}

@@ -12,6 +12,8 @@ from html_helpers import parse
 from sistercities.release import Release
 from sistercities.security import CSP, security_headers
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
 HTML_ONLY = {
     "Content-Security-Policy": CSP,

@@ -10,6 +10,8 @@ from html_helpers import elements, jsonld_blocks, visible_text
 from sistercities.release import Release
 from sistercities.search import geonames_id, parse_id, wikidata_qid
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 HTML = {"Accept": "text/html"}
 KHABAROVSK = "/id/city/khabarovsk"
 QID = "Q4454"  # data/reference.ttl: <id/city/khabarovsk> owl:sameAs wd:Q4454 ; tw:geonamesId "2022890"

@@ -13,6 +13,8 @@ from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from sistercities.sparql.examples import load
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 BASE = "https://w3id.org/twinning/"
 EXAMPLES = load()
 

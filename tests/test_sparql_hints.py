@@ -9,6 +9,8 @@ import pytest
 from sistercities.sparql import hints
 from sistercities.sparql.hints import Hint
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 BASE = "https://w3id.org/twinning/"
 NS = BASE + "ontology/"
 TW = f"PREFIX tw: <{NS}>\n"

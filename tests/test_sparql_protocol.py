@@ -12,6 +12,8 @@ import pytest
 import rdflib
 import requests
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 BASE = "https://w3id.org/twinning/"
 REF = BASE + "graph/reference"
 SOURCES = BASE + "graph/sources"

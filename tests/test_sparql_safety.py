@@ -17,6 +17,8 @@ import requests
 from conftest import start_server, stop_server, worker_pids
 from sistercities.sparql.safety import SafetyError, analyse, check, tokenize
 
+pytestmark = pytest.mark.backends  # on every store backend (tests/backends.py)
+
 BASE = "https://w3id.org/twinning/"
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
@@ -13,12 +15,15 @@ from werkzeug.routing import PathConverter
 
 from sistercities import settings as settings_mod
 from sistercities.ratelimit import ClientLimits, shared_path
-from sistercities.release import NoBuildError, current
+from sistercities.release import CURRENT, NoBuildError, current, from_store
 from sistercities.routes import ROUTES
 from sistercities.security import security_headers
-from sistercities.store import StoreError, open_store
+from sistercities.store import StoreError, StoreUnavailable, open_store
 
 log = logging.getLogger(__name__)
+
+#: Retry-After (seconds) when the remote store is down or slow.
+STORE_RETRY_AFTER = 10
 
 
 class AnyPathConverter(PathConverter):
@@ -40,13 +45,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = cfg["MAX_REQUEST_BYTES"]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    release = store = None
+    release = store = reload = None
     try:
-        release = current(cfg["BUILD_DIR"])
-        store = open_store(cfg, release.store_dir)
+        if cfg["STORE_URL"]:  # remote: the manifest may live in the store, which may be down now
+            store = open_store(cfg, None)
+            if not (Path(cfg["BUILD_DIR"]) / CURRENT).exists():
+                reload = functools.partial(from_store, store, cfg)
+            release = from_store(store, cfg)
+        else:
+            release = current(cfg["BUILD_DIR"])
+            store = open_store(cfg, release.store_dir)
     except (NoBuildError, StoreError) as e:
         log.warning("serving without data: %s", e)
-    app.extensions["sistercities"] = Site(settings=cfg, release=release, store=store)
+    app.extensions["sistercities"] = Site(settings=cfg, release=release, store=store, reload=reload)
     app.url_map.converters["anypath"] = AnyPathConverter
     hops = int(cfg["TRUSTED_PROXIES"])
     if hops > 0:
@@ -65,6 +76,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def http_error(e: HTTPException):  # type: ignore[no-untyped-def]
         keep = {k: v for k, v in e.get_headers() if k.lower() in {"allow", "retry-after"}}
         return error(e.code or 500, e.description or e.name, keep)
+
+    @app.errorhandler(StoreError)
+    def store_error(e: StoreError):  # type: ignore[no-untyped-def]
+        # the messages name the store by safe_url (never credentials)
+        if isinstance(e, StoreUnavailable):
+            log.warning("store unavailable: %s", e)
+            return error(503, f"The data store is unavailable right now ({e}). Try again in {STORE_RETRY_AFTER} s.",
+                         {"Retry-After": str(STORE_RETRY_AFTER)})
+        log.error("store error: %s", e)
+        return error(502, f"The data store could not answer: {e}")
 
     @app.errorhandler(Exception)
     def internal_error(e: Exception):  # type: ignore[no-untyped-def]

@@ -36,9 +36,15 @@ def main(ctx: click.Context, config: str | None) -> None:
 @click.pass_context
 def show_settings(ctx: click.Context) -> None:
     """Print every setting with its current value."""
+    from sistercities.store.remote import CREDENTIAL_VARS, mask_url
+
     cfg = _settings(ctx)
     for s in settings_mod.SETTINGS:
-        click.echo(f"{s.name} = {cfg[s.name]!r}    # {s.help}")
+        value = mask_url(cfg[s.name]) if s.name.startswith("STORE_") else cfg[s.name]
+        click.echo(f"{s.name} = {value!r}    # {s.help}")
+    for var in CREDENTIAL_VARS:  # never their values
+        if os.environ.get(var):
+            click.echo(f"{var} = '***'    # store credentials, from the environment only")
 
 
 def _project_opts(f: Any) -> Any:
@@ -192,8 +198,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
     from sistercities.store import StoreError, check_store
 
     try:
-        rel = current(cfg["BUILD_DIR"])
-        if not cfg["STORE_URL"]:  # a remote store is checked by its own operators
+        if cfg["STORE_URL"]:  # a remote store is checked by its own operators; the manifest may live in it
+            rel = _remote_release(cfg)
+        else:
+            rel = current(cfg["BUILD_DIR"])
             check_store(rel.store_dir)
     except (NoBuildError, StoreError) as e:
         raise click.ClickException(f"cannot serve: {e}") from None
@@ -220,10 +228,27 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         *(["--access-logfile", cfg["ACCESS_LOG"]] if cfg["ACCESS_LOG"] else []),
         "sistercities.app:create_app()",
     ]
-    click.echo(f"serving release {rel.version} on http://{cfg['HOST']}:{cfg['PORT']}/", err=True)
-    _warnings_hint(rel.manifest)
+    click.echo(f"serving release {rel.version if rel else '(none yet)'} on http://{cfg['HOST']}:{cfg['PORT']}/", err=True)
+    if rel is not None:
+        _warnings_hint(rel.manifest)
     sys.stdout.flush()
     os.execve(gunicorn, args, env)
+
+
+def _remote_release(cfg: dict[str, Any]) -> Any:
+    """The release a remote store serves, or None (with a warning) when the store does not answer
+    now: the workers retry by themselves, so a web tier may start before its store."""
+    from sistercities.release import from_store
+    from sistercities.store import StoreUnavailable, open_store
+
+    store = open_store(cfg, None)
+    try:
+        return from_store(store, cfg)
+    except StoreUnavailable as e:
+        click.echo(f"warning: {e}; answering 503 until it does", err=True)
+        return None
+    finally:
+        store.close()
 
 
 from sistercities.wikidata.cli import group as _wikidata_group  # noqa: E402

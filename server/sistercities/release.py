@@ -34,6 +34,7 @@ class Release:
 
     path: Path
     manifest: dict[str, Any] = field(repr=False)
+    dumps: Path | None = None  # where the dump files are, when not in ``path/dumps`` (DUMPS_DIR)
 
     @property
     def version(self) -> str:
@@ -45,7 +46,7 @@ class Release:
 
     @property
     def dumps_dir(self) -> Path:
-        return self.path / "dumps"
+        return self.dumps if self.dumps is not None else self.path / "dumps"
 
     @property
     def build_time(self) -> str:
@@ -79,3 +80,21 @@ def current(build_dir: str | Path) -> Release:
         raise NoBuildError(f"{path / MANIFEST}: corrupt manifest (not a release manifest: "
                            "needs version, build_time and triples)")
     return Release(path=path, manifest=manifest)
+
+
+def from_store(store: Any, settings: dict[str, Any]) -> Release:
+    """The release a remote store serves: ``BUILD_DIR/current`` when this machine has a build,
+    else the manifest the publisher stored in the store (:func:`sistercities.store.read_release`),
+    so that a web server needs only the settings.  :class:`NoBuildError` if there is neither;
+    :class:`~sistercities.store.StoreError` if the store cannot be asked."""
+    build_dir = Path(settings["BUILD_DIR"])
+    if (build_dir / CURRENT).exists():
+        return current(build_dir)
+    from sistercities.store import read_release, safe_url
+
+    manifest = read_release(store, str(settings["BASE_IRI"]))
+    if manifest is None:
+        raise NoBuildError(f"no build in {build_dir.resolve()} and no release published into the store at "
+                           f"{safe_url(str(settings['STORE_URL']))}: run `sistercities build --store-update URL`")
+    dumps = Path(settings["DUMPS_DIR"]) if settings.get("DUMPS_DIR") else None
+    return Release(path=build_dir.resolve() / RELEASES / str(manifest["version"]), manifest=manifest, dumps=dumps)

@@ -19,14 +19,12 @@ import io
 import logging
 import os
 import queue
+import re
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any, cast
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
@@ -38,7 +36,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """``kind`` is ok, query_error, too_large, forbidden, timeout, memory or failed."""
+    """``kind`` is ok, query_error, too_large, forbidden, timeout, memory, unavailable or failed."""
 
     kind: str
     body: bytes = b""
@@ -200,39 +198,74 @@ def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) ->
                                              "(MAX_QUERY_MEMORY) and was stopped.")
 
 
-def run_remote(endpoint: str, job: Job, timeout: float) -> Outcome:
-    """Forward ``job`` to a SPARQL endpoint, with the same deadline and size limit."""
+_LINE_COL = re.compile(r"error at (\d+):(\d+)")
+
+
+def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
+    """Forward ``job`` to a remote store (a :class:`~sistercities.store.RemoteStore`, or the URL of
+    a SPARQL endpoint), with the same deadline and size limit.  A store that is down, slow or
+    overloaded is ``unavailable`` (503 + Retry-After), a query it refuses a ``query_error``."""
+    from sistercities.store import RemoteStore, StoreError, StoreUnavailable
+
+    if not isinstance(store, RemoteStore):
+        store = RemoteStore(str(store), timeout=timeout, creds={})
     query = baseiri.with_base(job.query, job.base_iri) if job.base_iri else job.query
     params: list[tuple[str, str]] = [("query", query)]
     params += [("default-graph-uri", g) for g in job.default_graphs or ()]
     params += [("named-graph-uri", g) for g in job.named_graphs or ()]
-    req = urllib.request.Request(  # noqa: S310 - STORE_URL is checked to be http(s) by RemoteStore
-        endpoint, data=urlencode(params).encode(),
-        headers={"Accept": job.mime, "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    stopped = Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
-            buf = bytearray()
-            while True:
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-                chunk = resp.read(1 << 16)
-                if not chunk:
-                    break
-                buf += chunk
-                if len(buf) > job.max_bytes:
-                    return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
-                                                        "(MAX_RESULT_BYTES) and was not sent.")
-            return Outcome("ok", bytes(buf))
-    except urllib.error.HTTPError as e:
-        text = e.read()[:2000].decode("utf-8", "replace")
-        if 400 <= e.code < 500:
-            return Outcome("query_error", message=text)
-        return Outcome("failed", message=f"remote store answered {e.code}: {text}")
-    except TimeoutError:
-        return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-    except (urllib.error.URLError, OSError) as e:
-        if isinstance(getattr(e, "reason", None), TimeoutError):
-            return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-        return Outcome("failed", message=f"remote store unreachable: {e}")
+        asked = _REMOTE_RESULTS if _is_results(job.mime) else _REMOTE_GRAPH
+        resp = store.request("POST", store.endpoint, data=params, headers={"Accept": asked}, stream=True)
+        body = store.read_body(resp, started, limit=job.max_bytes)
+    except OverflowError:
+        return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
+                                            "(MAX_RESULT_BYTES) and was not sent.")
+    except StoreUnavailable as e:
+        if "did not answer within" in str(e):
+            return stopped
+        return Outcome("unavailable", message=f"The data store is unavailable: {e}.")
+    except StoreError as e:  # 4xx: the store refused the query
+        message = str(e).split(": ", 1)[-1]
+        if query != job.query:  # with_base added a line in front: count lines as the user wrote them
+            message = _LINE_COL.sub(lambda m: f"error at {max(int(m.group(1)) - 1, 1)}:{m.group(2)}", message)
+        return Outcome("query_error", message=message)
+    return _as_asked(store, body, asked, job)
+
+
+# The store is asked for SPARQL JSON results or N-Triples, whatever the client wants: both are
+# unambiguous to parse, and our own serialiser then writes the format asked for, so the answers
+# are the same on every backend (and Skolem IRIs become blank nodes again, as from the embedded store).
+_REMOTE_RESULTS = "application/sparql-results+json"
+_REMOTE_GRAPH = "application/n-triples"
+
+
+def _is_results(mime: str) -> bool:
+    return ox.QueryResultsFormat.from_media_type(mime) is not None and ox.RdfFormat.from_media_type(mime) is None
+
+
+def _as_asked(store: Any, body: bytes, asked: str, job: Job) -> Outcome:
+    genid = store.genid.encode() if store.genid else b""
+    if asked == job.mime and not (genid and genid in body):
+        return Outcome("ok", body)
+    out = _Limited(job.max_bytes)
+    try:
+        if asked == _REMOTE_RESULTS:
+            if genid and genid in body:
+                body = store.unskolem_json(body)
+            res = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            fmt = ox.QueryResultsFormat.from_media_type(job.mime)
+            assert fmt is not None
+            res.serialize(cast(IO[bytes], out), format=fmt)
+        else:
+            triples = [store.unskolem_triple(q.triple) for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
+            fmt_rdf = ox.RdfFormat.from_media_type(job.mime)
+            assert fmt_rdf is not None
+            ox.serialize(triples, cast(IO[bytes], out), format=fmt_rdf)
+    except OverflowError:
+        return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
+                                            "(MAX_RESULT_BYTES) and was not sent.")
+    except (SyntaxError, ValueError) as e:
+        return Outcome("failed", message=f"the store sent an answer that is not {asked}: {e}")
+    return Outcome("ok", bytes(out.buf))

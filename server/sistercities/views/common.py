@@ -2,28 +2,64 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response, current_app, render_template, request
 
 from sistercities.conneg import HTML, negotiate
-from sistercities.release import Release
-from sistercities.store import Store
+from sistercities.release import NoBuildError, Release
+from sistercities.store import Store, StoreError
 from sistercities.uris import URLs
+
+log = logging.getLogger(__name__)
+
+
+#: Seconds between two reads of the release manifest kept in a remote store (a new release
+#: is picked up, and a store that was down at start is retried, without a restart).
+RELEASE_CHECK_S = 10.0
+RELEASE_RETRY_S = 2.0
 
 
 @dataclass
 class Site:
-    """What a worker holds for its life: settings, the release and its store."""
+    """What a worker holds for its life: settings, the release and its store.
+
+    ``reload`` (a remote store without a local build) reads the release manifest from the
+    store: again every RELEASE_CHECK_S, or RELEASE_RETRY_S while there is none."""
 
     settings: dict[str, Any]
     release: Release | None
     store: Store | None
+    reload: Callable[[], Release] | None = None
+    checked: float = field(default_factory=time.monotonic)
+
+    def refresh(self) -> None:
+        if self.reload is None:
+            return
+        now = time.monotonic()
+        if now - self.checked < (RELEASE_CHECK_S if self.release is not None else RELEASE_RETRY_S):
+            return
+        self.checked = now
+        try:
+            new = self.reload()
+        except (NoBuildError, StoreError) as e:
+            if self.release is None:
+                log.warning("still serving without data: %s", e)
+            return  # keep what we have: the store may be back soon
+        if self.release is None or new.version != self.release.version:
+            log.info("serving release %s from the store", new.version)
+            current_app.extensions.pop("sistercities.deref", None)  # documents of the old release
+            self.release = new
 
 
 def site() -> Site:
-    return current_app.extensions["sistercities"]  # type: ignore[no-any-return]
+    s: Site = current_app.extensions["sistercities"]
+    s.refresh()
+    return s
 
 
 def urls(absolute: bool = False) -> URLs:

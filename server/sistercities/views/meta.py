@@ -6,11 +6,22 @@ from flask import Response, jsonify
 
 from sistercities import __version__
 from sistercities.release import Release
+from sistercities.store import RemoteStore, StoreError
 from sistercities.views.common import site
 
 
 def health() -> Response:
+    """ok (200); no-build or store-unreachable (503), the latter with a message and Retry-After.
+    A remote store is asked a trivial query on every probe."""
     s = site()
+    if isinstance(s.store, RemoteStore):
+        try:
+            s.store.ask("ASK {}")
+        except StoreError as e:
+            resp = jsonify(status="store-unreachable", message=str(e))
+            resp.status_code = 503
+            resp.headers["Retry-After"] = "10"
+            return resp
     ok = s.release is not None and s.store is not None
     return jsonify(status="ok" if ok else "no-build"), (200 if ok else 503)  # type: ignore[return-value]
 
