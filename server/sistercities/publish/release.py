@@ -1,0 +1,328 @@
+"""Publish a built release into a remote SPARQL 1.1 store, atomically for readers.
+
+The protocol (``sistercities build --store-update URL --store-query URL [--store-gsp URL]``):
+
+1. **Build locally** as always (validate, store, dumps, manifest): nothing goes to the
+   remote store unless the build is complete and valid.
+2. **Clean up** what failed or interrupted publishes left behind: every graph named
+   ``<BASE>release/<v>/…`` whose version ``v`` is neither served nor kept (a kept
+   release has ``<BASE>release/<v>> dct:issued …`` in the pointer graph).
+3. **Stage**: load each graph of the release under a release-specific name --
+   ``<BASE>graph/<slug>`` → ``<BASE>release/<v>/graph/<slug>``, ``<BASE>ontology`` →
+   ``<BASE>release/<v>/ontology`` (and shapes), and the de-duplicated default graph →
+   ``<BASE>release/<v>/default`` -- in chunks (N-Triples bodies of at most
+   ``chunk_bytes``), by Graph Store Protocol ``POST`` when a GSP endpoint is given, else
+   by ``INSERT DATA``.  Blank nodes are loaded as Skolem IRIs
+   (:func:`sistercities.store.remote.skolemise`, the labels of the build).  Readers see
+   none of it (their dataset names only the served graphs, see below).
+4. **Verify**: ``COUNT(*)`` of every staged graph must equal the local count.
+5. **Switch**, in ONE SPARQL Update request: ``COPY`` each staged graph to its canonical
+   name, the staged default graph to ``<BASE>release/current/default``, ``DROP`` the
+   canonical graphs the new release no longer has, and replace the pointer graph
+   ``<BASE>graph/release``::
+
+       <BASE>release/current> <BASE>ontology/manifest "<manifest JSON>" ;
+                              dct:hasVersion "<v>" .
+       <BASE>release/<v>> dct:issued "<time>"^^xsd:dateTime .   # one per release kept
+
+   A store that runs one Update request as one transaction (the Oxigraph server: measured,
+   a failing last operation rolls back the COPYs; Fuseki/TDB2) switches atomically:
+   readers see the old release or the new one, never a mix.  Virtuoso commits per
+   statement unless told otherwise and has a transaction-log cap, so there the switch is
+   not atomic: see the README.
+6. **Retention**: staged releases beyond ``keep`` (newest first, the served one counted)
+   are dropped after the switch.
+
+Readers (the remote backend) read the manifest without a dataset clause
+(:func:`read_release`) and send every query with ``default-graph-uri =
+manifest["store"]["default_graph"]`` and ``named-graph-uri`` = each of
+``manifest["store"]["named_graphs"]`` (the canonical names), so the staged graphs, the
+pointer graph and the served copy of the union are never seen as named graphs.
+
+A failure before the switch (the store answering 500, a connection lost, the publisher
+killed) leaves the pointer and the served graphs as they were; the staged graphs of the
+failed version are dropped at once if the store still answers, else by the next publish
+(step 2).  Never imports Flask or click.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from sistercities.publish.gsp import GraphStore
+from sistercities.publish.update import UpdateClient, literal, ntriples_line
+from sistercities.release import Release
+from sistercities.store.base import StoreError
+from sistercities.store.embedded import EmbeddedStore
+from sistercities.store.manifest import read_release as _read_release
+from sistercities.store.manifest import release_graph
+from sistercities.store.remote import RemoteStore, skolemise
+
+Log = Callable[[str], None]
+DCT = "http://purl.org/dc/terms/"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+CHUNK_BYTES = 4 << 20
+
+
+class PublishError(RuntimeError):
+    """The release could not be published; the store serves what it served before."""
+
+
+def _nolog(_: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Names:
+    """The graph names of the protocol, for one ``base``."""
+
+    base: str
+
+    @property
+    def pointer(self) -> str:
+        return release_graph(self.base)
+
+    @property
+    def current(self) -> str:
+        return self.base + "release/current"
+
+    @property
+    def served_default(self) -> str:
+        return self.base + "release/current/default"
+
+    @property
+    def manifest_p(self) -> str:
+        return self.base + "ontology/manifest"
+
+    def release(self, version: str) -> str:
+        return f"{self.base}release/{version}"
+
+    def staged(self, version: str, graph: str | None) -> str:
+        """``<BASE>graph/x`` → ``<BASE>release/<v>/graph/x``; ``None`` (default graph) → ``…/default``."""
+        if graph is None:
+            return f"{self.release(version)}/default"
+        rel = graph[len(self.base):] if graph.startswith(self.base) else "other/" + graph.replace("://", "/")
+        return f"{self.release(version)}/{rel}"
+
+    def version_of(self, graph: str) -> str | None:
+        """The version part of a staged graph name, else None."""
+        prefix = self.base + "release/"
+        if not graph.startswith(prefix):
+            return None
+        v = graph[len(prefix):].split("/", 1)[0]
+        return None if v == "current" else v
+
+
+def read_release(source: RemoteStore | Callable[[str], list[dict[str, Any]]], base: str) -> dict[str, Any] | None:
+    """The manifest of the release a store serves (None if nothing was published):
+    ``source`` is a store (its ``select``) or a function ``sparql -> rows``."""
+    if callable(source) and not hasattr(source, "select"):
+        fn = source
+
+        class _Q:
+            def select(self, sparql: str, **_: Any) -> list[dict[str, Any]]:
+                return fn(sparql)
+
+        return _read_release(_Q(), base)  # type: ignore[arg-type]
+    return _read_release(source, base)  # type: ignore[arg-type]
+
+
+@dataclass
+class Result:
+    version: str
+    published: bool  # False: the store already served this version
+    counts: dict[str, int]
+    seconds: float
+    dropped: list[str]
+
+
+class Publisher:
+    """Publishes releases into one remote store (query + update [+ GSP] endpoints)."""
+
+    def __init__(self, http: RemoteStore, *, update_url: str, gsp_url: str = "", chunk_bytes: int = CHUNK_BYTES,
+                 log: Log = _nolog) -> None:
+        self.http = http
+        self.update = UpdateClient(http, update_url)
+        self.gsp = GraphStore(http, gsp_url) if gsp_url else None
+        self.chunk_bytes = chunk_bytes
+        self.log = log
+
+    # -- reading the store (never through a reader's dataset: the staged graphs must be seen) --
+
+    def select(self, sparql: str) -> list[dict[str, Any]]:
+        """Rows of pyoxigraph terms for ``sparql``, asked of the query endpoint with no dataset clause."""
+        resp = self.http.request("POST", self.http.endpoint, data={"query": sparql},
+                                 headers={"Accept": "application/sparql-results+json"})
+        try:
+            res = ox.parse_query_results(resp.content, ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as e:
+            raise StoreError(f"the store sent an answer that is not SPARQL JSON results: {e}") from None
+        assert isinstance(res, ox.QuerySolutions)
+        names = [v.value for v in res.variables]
+        return [{n: sol[n] for n in names if sol[n] is not None} for sol in res]
+
+    def _count(self, graph: str) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(rows[0]["n"].value) if rows else 0
+
+    def _graphs(self) -> list[str]:
+        return sorted(r["g"].value for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"))
+
+    def _kept(self, names: Names) -> list[tuple[str, str]]:
+        """``(issued, version)`` of the releases kept in the store, newest first."""
+        rows = self.select(f"SELECT ?r ?t WHERE {{ GRAPH <{names.pointer}> {{ ?r <{DCT}issued> ?t }} }}")
+        out = [(r["t"].value, r["r"].value.rsplit("/", 1)[-1]) for r in rows]
+        return sorted(out, reverse=True)
+
+    # -- writing --
+
+    def _send(self, graph: str, body: bytes) -> None:
+        if self.gsp is not None:
+            self.gsp.post(graph, body)
+        else:
+            self.update.insert_data(graph, body)
+
+    def _load(self, graph: str, quads: Iterable[ox.Quad], base: str) -> int:
+        """Load ``quads`` (their triples) into ``graph`` in chunks; the number sent."""
+        n, size = 0, 0
+        buf: list[bytes] = []
+        for q in skolemise(iter(quads), base):
+            line = ntriples_line(q.triple).encode("utf-8")
+            if buf and size + len(line) > self.chunk_bytes:
+                self._send(graph, b"".join(buf))
+                buf, size = [], 0
+            buf.append(line)
+            size += len(line)
+            n += 1
+        if buf:
+            self._send(graph, b"".join(buf))
+        return n
+
+    def clean(self, names: Names, keep_versions: Iterable[str]) -> list[str]:
+        """Drop every staged graph whose version is not in ``keep_versions``; their names."""
+        keep = set(keep_versions)
+        doomed = [g for g in self._graphs() if (v := names.version_of(g)) is not None and v not in keep]
+        self.update.drop(doomed)
+        return doomed
+
+    def publish(self, release: Release, *, keep: int = 3) -> Result:
+        """Publish ``release`` (a local build); see the module docstring."""
+        t0 = time.perf_counter()
+        manifest = release.manifest
+        base, version = str(manifest["base_iri"]), release.version
+        names = Names(base)
+        served = read_release(self.select, base)
+        served_version = str(served["version"]) if served else None
+        if served_version == version:
+            self.log(f"up to date in the store: {version}")
+            return Result(version, False, {}, time.perf_counter() - t0, [])
+        kept = [v for _, v in self._kept(names)]
+        orphans = self.clean(names, kept)
+        if orphans:
+            self.log(f"dropped {len(orphans)} graphs left by failed publishes")
+        try:
+            counts = self._stage(release, names)
+            self._verify(counts)
+        except BaseException as e:
+            self._forget(names, version)
+            if isinstance(e, StoreError):
+                raise PublishError(f"publish of {version} failed, the store still serves "
+                                   f"{served_version or 'nothing'}: {e}") from None
+            raise
+        graphs = [g["iri"] for g in manifest.get("graphs", [])]
+        stored = self._stored_manifest(manifest, names, graphs)
+        old = list((served or {}).get("store", {}).get("named_graphs", []))
+        try:
+            self.update.run(self._switch(names, version, graphs, old, stored))
+        except StoreError as e:
+            now = self._served_version(base)
+            if now == version:
+                self.log(f"the switch answered an error but the store serves {version}: {e}")
+            else:
+                self._forget(names, version)
+                raise PublishError(f"switch to {version} failed, the store still serves {now or 'nothing'}: {e}") from None
+        self.log(f"the store now serves {version}")
+        dropped = self._retain(names, keep)
+        return Result(version, True, counts, time.perf_counter() - t0, dropped)
+
+    def _served_version(self, base: str) -> str | None:
+        try:
+            m = read_release(self.select, base)
+        except StoreError:
+            return None
+        return str(m["version"]) if m else None
+
+    def _forget(self, names: Names, version: str) -> None:
+        """Drop the staged graphs of ``version`` if the store still answers (else the next publish does)."""
+        with contextlib.suppress(StoreError):
+            self.update.drop(g for g in self._graphs() if names.version_of(g) == version)
+
+    def _stage(self, release: Release, names: Names) -> dict[str, int]:
+        base, version = str(release.manifest["base_iri"]), release.version
+        local = EmbeddedStore(release.store_dir)
+        counts: dict[str, int] = {}
+        try:
+            graphs = sorted(g.value for g in local.ox.named_graphs() if isinstance(g, ox.NamedNode))
+            parts: list[tuple[str, Iterator[ox.Quad]]] = [
+                (names.staged(version, g), local.ox.quads_for_pattern(None, None, None, ox.NamedNode(g))) for g in graphs]
+            parts.append((names.staged(version, None), local.ox.quads_for_pattern(None, None, None, ox.DefaultGraph())))
+            for staged, quads in parts:
+                self.update.drop([staged])  # a previous attempt of the same version
+                t = time.perf_counter()
+                counts[staged] = self._load(staged, quads, base)
+                self.log(f"  loaded {staged}: {counts[staged]:,} triples in {time.perf_counter() - t:.1f} s")
+        finally:
+            local.close()
+            del local
+        return counts
+
+    def _verify(self, counts: dict[str, int]) -> None:
+        for graph, n in counts.items():
+            got = self._count(graph)
+            if got != n:
+                raise StoreError(f"<{graph}> holds {got:,} triples after loading, not {n:,}")
+
+    def _stored_manifest(self, manifest: dict[str, Any], names: Names, graphs: list[str]) -> dict[str, Any]:
+        version = str(manifest["version"])
+        return {**manifest, "store": {
+            "pointer": names.pointer,
+            "default_graph": names.served_default,
+            "named_graphs": graphs,
+            "staged": {**{g: names.staged(version, g) for g in graphs}, "default": names.staged(version, None)},
+            "published": _now(),
+        }}
+
+    def _switch(self, names: Names, version: str, graphs: list[str], old: list[str], stored: dict[str, Any]) -> str:
+        ops = [f"COPY <{names.staged(version, g)}> TO <{g}>" for g in graphs]
+        ops.append(f"COPY <{names.staged(version, None)}> TO <{names.served_default}>")
+        ops += [f"DROP SILENT GRAPH <{g}>" for g in old if g not in graphs]
+        text = literal(json.dumps(stored, ensure_ascii=False, sort_keys=True))
+        ops.append(
+            f"WITH <{names.pointer}> DELETE {{ <{names.current}> ?p ?o }} "
+            f"INSERT {{ <{names.current}> <{names.manifest_p}> {text} ; <{DCT}hasVersion> {literal(version)} . "
+            f"<{names.release(version)}> <{DCT}issued> \"{stored['store']['published']}\"^^<{XSD_DATETIME}> }} "
+            f"WHERE {{ OPTIONAL {{ <{names.current}> ?p ?o }} }}")
+        return " ;\n".join(ops)
+
+    def _retain(self, names: Names, keep: int) -> list[str]:
+        kept = self._kept(names)
+        gone = [v for _, v in kept[max(keep, 1):]]
+        if not gone:
+            return []
+        ops = [f"DELETE WHERE {{ GRAPH <{names.pointer}> {{ <{names.release(v)}> ?p ?o }} }}" for v in gone]
+        self.update.run(" ;\n".join(ops))
+        self.clean(names, [v for _, v in kept[:max(keep, 1)]])
+        self.log(f"dropped old releases from the store: {', '.join(gone)}")
+        return gone
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
