@@ -295,3 +295,21 @@ def test_credentials_sent_and_never_printed(oxigraph: str, built: Release, kind:
         assert secret not in out and base64.b64encode(secret.encode()).decode()[:8] not in out
         assert "Traceback" not in out
     assert json.dumps(m).find(secret) == -1
+
+
+def test_publish_through_update_only(oxigraph: str, built: Release) -> None:
+    """No Graph Store endpoint: the chunks go as INSERT DATA requests."""
+    cfg = settings(oxigraph)
+    cfg["STORE_GSP_URL"] = ""
+    res = publish_from_settings(cfg, built.path, chunk_bytes=50_000)
+    assert res.published
+    remote = remote_counts(oxigraph)
+    for g, n in local_counts(built).items():
+        assert remote[N.served_default if g is None else g] == n
+    m = served(oxigraph)
+    assert m is not None and m["version"] == built.version
+
+
+def test_publish_needs_both_endpoints(built: Release) -> None:
+    with pytest.raises(PublishError, match="query and an update endpoint"):
+        publish_from_settings({"STORE_URL": "", "STORE_UPDATE_URL": "http://127.0.0.1:9/update"}, built.path)

@@ -51,7 +51,7 @@ import contextlib
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,7 +139,7 @@ def read_release(source: RemoteStore | Callable[[str], list[dict[str, Any]]], ba
 class Result:
     version: str
     published: bool  # False: the store already served this version
-    counts: dict[str, int]
+    counts: dict[str | None, int]  # triples loaded, by graph (None = the default graph)
     seconds: float
     dropped: list[str]
 
@@ -148,7 +148,10 @@ class Publisher:
     """Publishes releases into one remote store (query + update [+ GSP] endpoints)."""
 
     def __init__(self, http: RemoteStore, *, update_url: str, gsp_url: str = "", chunk_bytes: int = CHUNK_BYTES,
-                 log: Log = _nolog) -> None:
+                 switch: str = "diff", log: Log = _nolog) -> None:
+        if switch not in ("diff", "copy"):
+            raise ValueError(f"switch must be 'diff' or 'copy', got {switch!r}")
+        self.switch = switch
         self.http = http
         self.update = UpdateClient(http, update_url)
         self.gsp = GraphStore(http, gsp_url) if gsp_url else None
@@ -230,18 +233,23 @@ class Publisher:
             self.log(f"dropped {len(orphans)} graphs left by failed publishes")
         try:
             counts = self._stage(release, names)
-            self._verify(counts)
+            self._verify(counts, lambda g: names.staged(version, g))
         except BaseException as e:
             self._forget(names, version)
             if isinstance(e, StoreError):
                 raise PublishError(f"publish of {version} failed, the store still serves "
                                    f"{served_version or 'nothing'}: {e}") from None
             raise
-        graphs = [g["iri"] for g in manifest.get("graphs", [])]
+        graphs = sorted(g for g in counts if g is not None)
         stored = self._stored_manifest(manifest, names, graphs)
         old = list((served or {}).get("store", {}).get("named_graphs", []))
         try:
-            self.update.run(self._switch(names, version, graphs, old, stored))
+            if served is None:
+                self._first_switch(release, names, graphs, stored)
+            else:
+                t = time.perf_counter()
+                self.update.run(self._switch(names, version, graphs, old, stored))
+                self.log(f"  switched in {time.perf_counter() - t:.1f} s")
         except StoreError as e:
             now = self._served_version(base)
             if now == version:
@@ -265,30 +273,43 @@ class Publisher:
         with contextlib.suppress(StoreError):
             self.update.drop(g for g in self._graphs() if names.version_of(g) == version)
 
-    def _stage(self, release: Release, names: Names) -> dict[str, int]:
+    def _stage(self, release: Release, names: Names, *, only: Iterable[str | None] | None = None,
+               target: Callable[[str | None], str] | None = None) -> dict[str | None, int]:
+        """Load the release's graphs (``None`` = the default graph) under ``target(graph)``
+        (default: the staged names); the number of triples of each, by graph."""
         base, version = str(release.manifest["base_iri"]), release.version
+        where = target or (lambda g: names.staged(version, g))
         local = EmbeddedStore(release.store_dir)
-        counts: dict[str, int] = {}
+        counts: dict[str | None, int] = {}
         try:
-            graphs = sorted(g.value for g in local.ox.named_graphs() if isinstance(g, ox.NamedNode))
-            parts: list[tuple[str, Iterator[ox.Quad]]] = [
-                (names.staged(version, g), local.ox.quads_for_pattern(None, None, None, ox.NamedNode(g))) for g in graphs]
-            parts.append((names.staged(version, None), local.ox.quads_for_pattern(None, None, None, ox.DefaultGraph())))
-            for staged, quads in parts:
-                self.update.drop([staged])  # a previous attempt of the same version
+            graphs: list[str | None] = [*sorted(g.value for g in local.ox.named_graphs() if isinstance(g, ox.NamedNode)), None]
+            for g in graphs if only is None else list(only):
+                name = where(g)
+                self.update.drop([name])  # a previous attempt of the same version
                 t = time.perf_counter()
-                counts[staged] = self._load(staged, quads, base)
-                self.log(f"  loaded {staged}: {counts[staged]:,} triples in {time.perf_counter() - t:.1f} s")
+                quads = local.ox.quads_for_pattern(None, None, None, ox.DefaultGraph() if g is None else ox.NamedNode(g))
+                counts[g] = self._load(name, quads, base)
+                self.log(f"  loaded <{name}>: {counts[g]:,} triples in {time.perf_counter() - t:.1f} s")
         finally:
             local.close()
             del local
         return counts
 
-    def _verify(self, counts: dict[str, int]) -> None:
+    def _verify(self, counts: dict[str | None, int], where: Callable[[str | None], str]) -> None:
         for graph, n in counts.items():
-            got = self._count(graph)
+            got = self._count(where(graph))
             if got != n:
-                raise StoreError(f"<{graph}> holds {got:,} triples after loading, not {n:,}")
+                raise StoreError(f"<{where(graph)}> holds {got:,} triples after loading, not {n:,}")
+
+    def _first_switch(self, release: Release, names: Names, graphs: list[str], stored: dict[str, Any]) -> None:
+        """Nothing is served yet: no reader to protect until the pointer exists, so the served
+        graphs are filled one request at a time (bounded transactions), the pointer last."""
+        version = release.version
+        for g in graphs:
+            self.update.run(f"COPY <{names.staged(version, g)}> TO <{g}>")
+        counts = self._stage(release, names, only=[None], target=lambda _: names.served_default)
+        self._verify(counts, lambda _: names.served_default)
+        self.update.run(self._pointer_op(names, version, stored))
 
     def _stored_manifest(self, manifest: dict[str, Any], names: Names, graphs: list[str]) -> dict[str, Any]:
         version = str(manifest["version"])
@@ -301,16 +322,31 @@ class Publisher:
         }}
 
     def _switch(self, names: Names, version: str, graphs: list[str], old: list[str], stored: dict[str, Any]) -> str:
-        ops = [f"COPY <{names.staged(version, g)}> TO <{g}>" for g in graphs]
-        ops.append(f"COPY <{names.staged(version, None)}> TO <{names.served_default}>")
+        """The one Update request that switches readers: each served graph made equal to its
+        staged copy (``copy``: COPY; ``diff``: delete what went, insert what came -- a write
+        set as small as the change, so the store's transaction stays small), the graphs the
+        release no longer has dropped, the pointer replaced."""
+        pairs = [(names.staged(version, g), g) for g in graphs] + [(names.staged(version, None), names.served_default)]
+        ops: list[str] = []
+        for src, dst in pairs:
+            if self.switch == "copy" or (dst not in old and dst != names.served_default):
+                ops.append(f"COPY <{src}> TO <{dst}>")
+                continue
+            ops.append(f"DELETE {{ GRAPH <{dst}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{dst}> {{ ?s ?p ?o }} "
+                       f"FILTER NOT EXISTS {{ GRAPH <{src}> {{ ?s ?p ?o }} }} }}")
+            ops.append(f"INSERT {{ GRAPH <{dst}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{src}> {{ ?s ?p ?o }} "
+                       f"FILTER NOT EXISTS {{ GRAPH <{dst}> {{ ?s ?p ?o }} }} }}")
         ops += [f"DROP SILENT GRAPH <{g}>" for g in old if g not in graphs]
+        ops.append(self._pointer_op(names, version, stored))
+        return " ;\n".join(ops)
+
+    def _pointer_op(self, names: Names, version: str, stored: dict[str, Any]) -> str:
         text = literal(json.dumps(stored, ensure_ascii=False, sort_keys=True))
-        ops.append(
+        return (
             f"WITH <{names.pointer}> DELETE {{ <{names.current}> ?p ?o }} "
             f"INSERT {{ <{names.current}> <{names.manifest_p}> {text} ; <{DCT}hasVersion> {literal(version)} . "
             f"<{names.release(version)}> <{DCT}issued> \"{stored['store']['published']}\"^^<{XSD_DATETIME}> }} "
             f"WHERE {{ OPTIONAL {{ <{names.current}> ?p ?o }} }}")
-        return " ;\n".join(ops)
 
     def _retain(self, names: Names, keep: int) -> list[str]:
         kept = self._kept(names)
