@@ -177,7 +177,12 @@ class Publisher:
         return int(rows[0]["n"].value) if rows else 0
 
     def _graphs(self) -> list[str]:
-        return sorted(r["g"].value for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"))
+        """The store's named graphs: ``GRAPH ?g {}`` (an index look-up on Oxigraph); Virtuoso
+        answers that with one row and ``?g`` unbound, so then ask again with a triple pattern."""
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        if any("g" not in r for r in rows):
+            rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(r["g"].value for r in rows if "g" in r)
 
     def _kept(self, names: Names) -> list[tuple[str, str]]:
         """``(issued, version)`` of the releases kept in the store, newest first."""
@@ -257,6 +262,11 @@ class Publisher:
             else:
                 self._forget(names, version)
                 raise PublishError(f"switch to {version} failed, the store still serves {now or 'nothing'}: {e}") from None
+        try:
+            self._check_served(names, version, counts)
+        except StoreError as e:
+            raise PublishError(f"the switch to {version} did not take whole (a store that does not run one Update "
+                               f"request as one transaction?): {e}; publish again to repair") from None
         self.log(f"the store now serves {version}")
         dropped = self._retain(names, keep)
         return Result(version, True, counts, time.perf_counter() - t0, dropped)
@@ -341,12 +351,21 @@ class Publisher:
         return " ;\n".join(ops)
 
     def _pointer_op(self, names: Names, version: str, stored: dict[str, Any]) -> str:
+        """Replace the pointer: ``DELETE WHERE`` + ``INSERT DATA`` (Virtuoso inserts nothing for a
+        ``DELETE/INSERT … WHERE { OPTIONAL … }`` whose graph is empty, so not that form)."""
         text = literal(json.dumps(stored, ensure_ascii=False, sort_keys=True))
         return (
-            f"WITH <{names.pointer}> DELETE {{ <{names.current}> ?p ?o }} "
-            f"INSERT {{ <{names.current}> <{names.manifest_p}> {text} ; <{DCT}hasVersion> {literal(version)} . "
-            f"<{names.release(version)}> <{DCT}issued> \"{stored['store']['published']}\"^^<{XSD_DATETIME}> }} "
-            f"WHERE {{ OPTIONAL {{ <{names.current}> ?p ?o }} }}")
+            f"DELETE WHERE {{ GRAPH <{names.pointer}> {{ <{names.current}> ?p ?o }} }} ;\n"
+            f"INSERT DATA {{ GRAPH <{names.pointer}> {{ <{names.current}> <{names.manifest_p}> {text} ; "
+            f"<{DCT}hasVersion> {literal(version)} . "
+            f"<{names.release(version)}> <{DCT}issued> \"{stored['store']['published']}\"^^<{XSD_DATETIME}> }} }}")
+
+    def _check_served(self, names: Names, version: str, counts: dict[str | None, int]) -> None:
+        """After the switch: the pointer names ``version`` and every served graph holds what was loaded."""
+        now = self._served_version(names.base)
+        if now != version:
+            raise StoreError(f"after the switch the pointer names {now or 'nothing'}, not {version}")
+        self._verify(counts, lambda g: names.served_default if g is None else g)
 
     def _retain(self, names: Names, keep: int) -> list[str]:
         kept = self._kept(names)
