@@ -161,8 +161,10 @@ class Stub:
     fail GSP POSTs after the first ``fail_after`` with 500 (and everything after: a store gone bad),
     or hold each POST ``delay`` seconds."""
 
-    def __init__(self, target: str, *, auth: str | None = None, fail_after: int | None = None, delay: float = 0) -> None:
+    def __init__(self, target: str, *, auth: str | None = None, fail_after: int | None = None, delay: float = 0,
+                 fail_update_with: bytes | None = None) -> None:
         self.target, self.auth, self.fail_after, self.delay = target, auth, fail_after, delay
+        self.fail_update_with = fail_update_with  # answer 500, once, to the Update request holding these bytes
         self.posts = 0
         self.failing = False
         self.seen_auth: list[str | None] = []
@@ -184,6 +186,9 @@ class Stub:
                         stub.failing = True
                 if stub.failing:
                     return self._answer(500, b"internal error", {})
+                if stub.fail_update_with and self.path.startswith("/update") and stub.fail_update_with in body:
+                    stub.fail_update_with = None
+                    return self._answer(500, b"internal error during the update", {})
                 headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
                 r = requests.request(self.command, stub.target + self.path, data=body, headers=headers, timeout=60)
                 self._answer(r.status_code, r.content, {"Content-Type": r.headers.get("Content-Type", "text/plain")})
@@ -231,6 +236,20 @@ def test_store_answering_500_mid_load_keeps_old_release(oxigraph: str, built: Re
     assert m is not None and m["version"] == changed.version
     assert {g: n for g, n in after.items() if N.version_of(g) == changed.version} == {
         N.staged(changed.version, g): n for g, n in local_counts(changed).items()}
+
+
+def test_switch_answering_500_keeps_old_release(oxigraph: str, built: Release, changed: Release) -> None:
+    publish_from_settings(settings(oxigraph), built.path)
+    before = remote_counts(oxigraph)
+    stub = Stub(oxigraph, fail_update_with=b"hasVersion")  # the switch request (it replaces the pointer)
+    try:
+        with pytest.raises(PublishError, match=f"switch to {changed.version} failed, the store still serves {built.version}"):
+            publish_from_settings(settings(stub.url), changed.path)
+    finally:
+        stub.close()
+    m = served(oxigraph)
+    assert m is not None and m["version"] == built.version
+    assert remote_counts(oxigraph) == before  # and the staged graphs of the failed version are gone
 
 
 def test_publisher_killed_mid_load(oxigraph: str, built: Release, changed: Release, tmp_path: Path) -> None:
@@ -313,3 +332,41 @@ def test_publish_through_update_only(oxigraph: str, built: Release) -> None:
 def test_publish_needs_both_endpoints(built: Release) -> None:
     with pytest.raises(PublishError, match="query and an update endpoint"):
         publish_from_settings({"STORE_URL": "", "STORE_UPDATE_URL": "http://127.0.0.1:9/update"}, built.path)
+
+
+def test_web_tier_with_only_the_settings_serves_each_published_release(oxigraph: str, built: Release, changed: Release,
+                                                                        tmp_path: Path) -> None:
+    """A `sistercities serve` with STORE_URL and no build folder serves what was published, and
+    the next publish without a restart (the pointer is read again after a few seconds)."""
+    from tests.conftest import start_server
+
+    publish_from_settings(settings(oxigraph), built.path)
+    empty = tmp_path / "no-build"
+    empty.mkdir()
+    proc, root = start_server(empty, workers=1, log=tmp_path / "server.log",
+                              env={"SISTERCITIES_STORE_URL": oxigraph + "/query"})
+    ask = f'ASK {{ <{BASE}id/thing/publish-test-7> ?p ?o }}'
+    try:
+        assert requests.get(root + "/-/version", timeout=10).json()["dataset_version"] == built.version
+        r = requests.get(root + "/id/city/khabarovsk", headers={"Accept": "text/turtle"}, timeout=10)
+        assert r.status_code == 200 and "Khabarovsk" in r.text
+        r = requests.get(root + "/sparql", params={"query": ask}, headers={"Accept": "application/sparql-results+json"}, timeout=10)
+        assert r.status_code == 200 and r.json()["boolean"] is False
+        publish_from_settings(settings(oxigraph), changed.path)
+        deadline = time.monotonic() + 20
+        while requests.get(root + "/-/version", timeout=10).json()["dataset_version"] != changed.version:
+            assert time.monotonic() < deadline, "the web tier did not pick up the new release within 20 s"
+            time.sleep(0.5)
+        deadline = time.monotonic() + 20
+        while not requests.get(root + "/sparql", params={"query": ask},
+                               headers={"Accept": "application/sparql-results+json"}, timeout=10).json()["boolean"]:
+            assert time.monotonic() < deadline, "the new graph did not show in /sparql within 20 s"
+            time.sleep(0.5)
+        # only the release's graphs are seen: never the staged copies or the pointer graph
+        q = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+        r = requests.get(root + "/sparql", params={"query": q}, headers={"Accept": "application/sparql-results+json"}, timeout=10)
+        gs = sorted(b["g"]["value"] for b in r.json()["results"]["bindings"])
+        assert gs == sorted(g for g in local_counts(changed) if g is not None)
+    finally:
+        stop_server(proc)
+    assert "Traceback" not in (tmp_path / "server.log").read_text(errors="replace")
