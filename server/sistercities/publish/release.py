@@ -16,22 +16,30 @@ The protocol (``sistercities build --store-update URL --store-query URL [--store
    (:func:`sistercities.store.remote.skolemise`, the labels of the build).  Readers see
    none of it (their dataset names only the served graphs, see below).
 4. **Verify**: ``COUNT(*)`` of every staged graph must equal the local count.
-5. **Switch**, in ONE SPARQL Update request: ``COPY`` each staged graph to its canonical
-   name, the staged default graph to ``<BASE>release/current/default``, ``DROP`` the
-   canonical graphs the new release no longer has, and replace the pointer graph
-   ``<BASE>graph/release``::
+5. **Switch**, in ONE SPARQL Update request: make each served graph (the canonical name,
+   and ``<BASE>release/current/default`` for the union) equal to its staged copy by
+   writing only the difference (``DELETE`` what went, ``INSERT`` what came, with
+   ``FILTER NOT EXISTS``; a graph new to the store is copied), ``DROP`` the canonical
+   graphs the new release no longer has, and replace the pointer graph ``<BASE>graph/release``::
 
        <BASE>release/current> <BASE>ontology/manifest "<manifest JSON>" ;
                               dct:hasVersion "<v>" .
        <BASE>release/<v>> dct:issued "<time>"^^xsd:dateTime .   # one per release kept
 
-   A store that runs one Update request as one transaction (the Oxigraph server: measured,
-   a failing last operation rolls back the COPYs; Fuseki/TDB2) switches atomically:
-   readers see the old release or the new one, never a mix.  Virtuoso commits per
-   statement unless told otherwise and has a transaction-log cap, so there the switch is
-   not atomic: see the README.
+   The write set is as large as the change, not as the release: a ``COPY`` of every graph
+   (``switch="copy"``) made the Oxigraph server grow to 6 GB for a 1M-triple release,
+   the difference of a small change to 2.3 GB (its size after the load).  A store that runs
+   one Update request as one transaction (the Oxigraph server: measured, a failing last
+   operation rolls back the ones before it; Fuseki/TDB2) switches atomically: readers see
+   the old release or the new one, never a mix.  Virtuoso does not (measured: a request
+   answered 500 kept its first operations), so there the switch is atomic only if it
+   succeeds, and readers may see it half-way for the seconds it runs.  After the switch the
+   pointer and every served graph's count are checked; a mismatch is an error that says
+   to publish again (which repairs it: the next switch writes the difference again).
+   The first publish into a store (no pointer yet: no reader to protect) fills the served
+   graphs one bounded request at a time and writes the pointer last.
 6. **Retention**: staged releases beyond ``keep`` (newest first, the served one counted)
-   are dropped after the switch.
+   are dropped after the switch (so a store holds the served copy + ``keep`` staged ones).
 
 Readers (the remote backend) read the manifest without a dataset clause
 (:func:`read_release`) and send every query with ``default-graph-uri =
