@@ -4,9 +4,10 @@ The protocol (``sistercities build --store-update URL --store-query URL [--store
 
 1. **Build locally** as always (validate, store, dumps, manifest): nothing goes to the
    remote store unless the build is complete and valid.
-2. **Clean up** what failed or interrupted publishes left behind: every graph named
-   ``<BASE>release/<v>/…`` whose version ``v`` is neither served nor kept (a kept
-   release has ``<BASE>release/<v>> dct:issued …`` in the pointer graph).
+2. **Clean up** what failed or interrupted publishes left behind: every release the pointer
+   graph names as loaded (``<BASE>release/<v>> <BASE>ontology/stagedGraph <g>``, written
+   *before* its graphs are loaded) but not as published (``dct:issued``) has its graphs
+   dropped -- by name: listing a store's graphs is a scan of every quad on Virtuoso.
 3. **Stage**: load each graph of the release under a release-specific name --
    ``<BASE>graph/<slug>`` → ``<BASE>release/<v>/graph/<slug>``, ``<BASE>ontology`` →
    ``<BASE>release/<v>/ontology`` (and shapes), and the de-duplicated default graph →
@@ -110,6 +111,10 @@ class Names:
     def manifest_p(self) -> str:
         return self.base + "ontology/manifest"
 
+    @property
+    def staged_p(self) -> str:
+        return self.base + "ontology/stagedGraph"
+
     def release(self, version: str) -> str:
         return f"{self.base}release/{version}"
 
@@ -184,13 +189,16 @@ class Publisher:
         rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return int(rows[0]["n"].value) if rows else 0
 
-    def _graphs(self) -> list[str]:
-        """The store's named graphs: ``GRAPH ?g {}`` (an index look-up on Oxigraph); Virtuoso
-        answers that with one row and ``?g`` unbound, so then ask again with a triple pattern."""
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-        if any("g" not in r for r in rows):
-            rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(r["g"].value for r in rows if "g" in r)
+    def _registry(self, names: Names) -> dict[str, list[str]]:
+        """The staged graphs of every release loaded into the store, by version: each publish
+        names them in the pointer graph (``<BASE>release/<v>> <BASE>ontology/stagedGraph <g>``)
+        *before* loading them, so clean-up never has to list the store's graphs (a scan of
+        every quad on Virtuoso, past its query time limit at 1M triples)."""
+        rows = self.select(f"SELECT ?r ?g WHERE {{ GRAPH <{names.pointer}> {{ ?r <{names.staged_p}> ?g }} }}")
+        out: dict[str, list[str]] = {}
+        for r in rows:
+            out.setdefault(r["r"].value.rsplit("/", 1)[-1], []).append(r["g"].value)
+        return out
 
     def _kept(self, names: Names) -> list[tuple[str, str]]:
         """``(issued, version)`` of the releases kept in the store, newest first."""
@@ -223,11 +231,21 @@ class Publisher:
         return n
 
     def clean(self, names: Names, keep_versions: Iterable[str]) -> list[str]:
-        """Drop every staged graph whose version is not in ``keep_versions``; their names."""
+        """Drop the staged graphs of every release not in ``keep_versions`` (and what the pointer
+        graph says of it); the graphs dropped."""
         keep = set(keep_versions)
-        doomed = [g for g in self._graphs() if (v := names.version_of(g)) is not None and v not in keep]
-        self.update.drop(doomed)
-        return doomed
+        doomed = {v: gs for v, gs in self._registry(names).items() if v not in keep}
+        if not doomed:
+            return []
+        graphs = sorted(g for gs in doomed.values() for g in gs)
+        ops = [f"DROP SILENT GRAPH <{g}>" for g in graphs]
+        ops += [f"DELETE WHERE {{ GRAPH <{names.pointer}> {{ <{names.release(v)}> ?p ?o }} }}" for v in sorted(doomed)]
+        self.update.run(" ;\n".join(ops))
+        return graphs
+
+    def _register(self, names: Names, version: str, graphs: list[str | None]) -> None:
+        objs = ", ".join(f"<{names.staged(version, g)}>" for g in graphs)
+        self.update.run(f"INSERT DATA {{ GRAPH <{names.pointer}> {{ <{names.release(version)}> <{names.staged_p}> {objs} }} }}")
 
     def publish(self, release: Release, *, keep: int = 3) -> Result:
         """Publish ``release`` (a local build); see the module docstring."""
@@ -245,6 +263,7 @@ class Publisher:
         if orphans:
             self.log(f"dropped {len(orphans)} graphs left by failed publishes")
         try:
+            self._register(names, version, self._local_graphs(release))
             counts = self._stage(release, names)
             self._verify(counts, lambda g: names.staged(version, g))
         except BaseException as e:
@@ -289,7 +308,17 @@ class Publisher:
     def _forget(self, names: Names, version: str) -> None:
         """Drop the staged graphs of ``version`` if the store still answers (else the next publish does)."""
         with contextlib.suppress(StoreError):
-            self.update.drop(g for g in self._graphs() if names.version_of(g) == version)
+            self.clean(names, [v for v in self._registry(names) if v != version])
+
+    @staticmethod
+    def _local_graphs(release: Release, local: EmbeddedStore | None = None) -> list[str | None]:
+        """The release's named graphs, sorted, then ``None`` (its default graph)."""
+        store = local or EmbeddedStore(release.store_dir)
+        try:
+            return [*sorted(g.value for g in store.ox.named_graphs() if isinstance(g, ox.NamedNode)), None]
+        finally:
+            if local is None:
+                store.close()
 
     def _stage(self, release: Release, names: Names, *, only: Iterable[str | None] | None = None,
                target: Callable[[str | None], str] | None = None) -> dict[str | None, int]:
@@ -300,8 +329,7 @@ class Publisher:
         local = EmbeddedStore(release.store_dir)
         counts: dict[str | None, int] = {}
         try:
-            graphs: list[str | None] = [*sorted(g.value for g in local.ox.named_graphs() if isinstance(g, ox.NamedNode)), None]
-            for g in graphs if only is None else list(only):
+            for g in self._local_graphs(release, local) if only is None else list(only):
                 name = where(g)
                 self.update.drop([name])  # a previous attempt of the same version
                 t = time.perf_counter()
@@ -380,8 +408,6 @@ class Publisher:
         gone = [v for _, v in kept[max(keep, 1):]]
         if not gone:
             return []
-        ops = [f"DELETE WHERE {{ GRAPH <{names.pointer}> {{ <{names.release(v)}> ?p ?o }} }}" for v in gone]
-        self.update.run(" ;\n".join(ops))
         self.clean(names, [v for _, v in kept[:max(keep, 1)]])
         self.log(f"dropped old releases from the store: {', '.join(gone)}")
         return gone
