@@ -51,6 +51,6 @@ def publish_from_settings(settings: dict[str, Any], release_path: Path, *, keep:
     try:
         return Publisher(http, update_url=update_url, gsp_url=gsp_url, **kw).publish(rel, keep=keep)
     except StoreError as e:
-        raise PublishError(f"publish failed, the store serves what it served before: {e}") from None
+        raise PublishError(f"publish failed before anything was loaded, the store is unchanged: {e}") from None
     finally:
         http.close()

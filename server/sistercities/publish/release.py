@@ -295,7 +295,11 @@ class Publisher:
             raise PublishError(f"the switch to {version} did not take whole (a store that does not run one Update "
                                f"request as one transaction?): {e}; publish again to repair") from None
         self.log(f"the store now serves {version}")
-        dropped = self._retain(names, keep)
+        try:
+            dropped = self._retain(names, keep)
+        except StoreError as e:  # served already: the next publish drops them
+            self.log(f"the store serves {version}, but dropping old releases failed (the next publish retries): {e}")
+            dropped = []
         return Result(version, True, counts, time.perf_counter() - t0, dropped)
 
     def _served_version(self, base: str) -> str | None:
