@@ -2,6 +2,7 @@
 
 * :mod:`~sistercities.publish.gsp` — SPARQL 1.1 Graph Store Protocol client.
 * :mod:`~sistercities.publish.update` — SPARQL 1.1 Update client.
+* :mod:`~sistercities.publish.names` — its graph names, and :func:`read_release`.
 * :mod:`~sistercities.publish.release` — the protocol: stage under release-specific
   graph names, verify counts, switch in one Update request, clean up (read its docstring).
 

@@ -67,12 +67,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from sistercities.publish.gsp import GraphStore
+from sistercities.publish.names import Names, read_release
 from sistercities.publish.update import UpdateClient, literal, ntriples_line
 from sistercities.release import Release
 from sistercities.store.base import StoreError
 from sistercities.store.embedded import EmbeddedStore
-from sistercities.store.manifest import read_release as _read_release
-from sistercities.store.manifest import release_graph
 from sistercities.store.remote import RemoteStore, skolemise
 
 Log = Callable[[str], None]
@@ -87,65 +86,6 @@ class PublishError(RuntimeError):
 
 def _nolog(_: str) -> None:
     pass
-
-
-@dataclass(frozen=True)
-class Names:
-    """The graph names of the protocol, for one ``base``."""
-
-    base: str
-
-    @property
-    def pointer(self) -> str:
-        return release_graph(self.base)
-
-    @property
-    def current(self) -> str:
-        return self.base + "release/current"
-
-    @property
-    def served_default(self) -> str:
-        return self.base + "release/current/default"
-
-    @property
-    def manifest_p(self) -> str:
-        return self.base + "ontology/manifest"
-
-    @property
-    def staged_p(self) -> str:
-        return self.base + "ontology/stagedGraph"
-
-    def release(self, version: str) -> str:
-        return f"{self.base}release/{version}"
-
-    def staged(self, version: str, graph: str | None) -> str:
-        """``<BASE>graph/x`` → ``<BASE>release/<v>/graph/x``; ``None`` (default graph) → ``…/default``."""
-        if graph is None:
-            return f"{self.release(version)}/default"
-        rel = graph[len(self.base):] if graph.startswith(self.base) else "other/" + graph.replace("://", "/")
-        return f"{self.release(version)}/{rel}"
-
-    def version_of(self, graph: str) -> str | None:
-        """The version part of a staged graph name, else None."""
-        prefix = self.base + "release/"
-        if not graph.startswith(prefix):
-            return None
-        v = graph[len(prefix):].split("/", 1)[0]
-        return None if v == "current" else v
-
-
-def read_release(source: RemoteStore | Callable[[str], list[dict[str, Any]]], base: str) -> dict[str, Any] | None:
-    """The manifest of the release a store serves (None if nothing was published):
-    ``source`` is a store (its ``select``) or a function ``sparql -> rows``."""
-    if callable(source) and not hasattr(source, "select"):
-        fn = source
-
-        class _Q:
-            def select(self, sparql: str, **_: Any) -> list[dict[str, Any]]:
-                return fn(sparql)
-
-        return _read_release(_Q(), base)  # type: ignore[arg-type]
-    return _read_release(source, base)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -218,16 +158,22 @@ class Publisher:
         """Load ``quads`` (their triples) into ``graph`` in chunks; the number sent."""
         n, size = 0, 0
         buf: list[bytes] = []
-        for q in skolemise(iter(quads), base):
-            line = ntriples_line(q.triple).encode("utf-8")
-            if buf and size + len(line) > self.chunk_bytes:
+        triples = skolemise(iter(quads), base)
+        try:
+            for q in triples:
+                line = ntriples_line(q.triple).encode("utf-8")
+                if buf and size + len(line) > self.chunk_bytes:
+                    self._send(graph, b"".join(buf))
+                    buf, size = [], 0
+                buf.append(line)
+                size += len(line)
+                n += 1
+            if buf:
                 self._send(graph, b"".join(buf))
-                buf, size = [], 0
-            buf.append(line)
-            size += len(line)
-            n += 1
-        if buf:
-            self._send(graph, b"".join(buf))
+        finally:
+            # a pyoxigraph iterator must be dropped in the thread that made it, not with a
+            # traceback that a later garbage collection frees on another thread
+            del triples, quads
         return n
 
     def clean(self, names: Names, keep_versions: Iterable[str]) -> list[str]:
@@ -338,7 +284,10 @@ class Publisher:
                 self.update.drop([name])  # a previous attempt of the same version
                 t = time.perf_counter()
                 quads = local.ox.quads_for_pattern(None, None, None, ox.DefaultGraph() if g is None else ox.NamedNode(g))
-                counts[g] = self._load(name, quads, base)
+                try:
+                    counts[g] = self._load(name, quads, base)
+                finally:  # (see _load)
+                    del quads
                 self.log(f"  loaded <{name}>: {counts[g]:,} triples in {time.perf_counter() - t:.1f} s")
         finally:
             local.close()
