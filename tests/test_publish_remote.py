@@ -373,3 +373,18 @@ def test_web_tier_with_only_the_settings_serves_each_published_release(oxigraph:
     finally:
         stop_server(proc)
     assert "Traceback" not in (tmp_path / "server.log").read_text(errors="replace")
+
+
+def test_publish_again_repairs_served_graphs_that_differ(oxigraph: str, built: Release) -> None:
+    """A switch that did not take whole (a store without transactions) is repaired by publishing again."""
+    publish_from_settings(settings(oxigraph), built.path)
+    g = BASE + "graph/reference"
+    requests.post(oxigraph + "/update", data={"update": f"DELETE WHERE {{ GRAPH <{g}> {{ ?s a ?t }} }}"},
+                  timeout=30).raise_for_status()
+    requests.post(oxigraph + "/update", data={"update": f"INSERT DATA {{ GRAPH <{N.served_default}> {{ <{BASE}x> <{BASE}y> 1 }} }}"},
+                  timeout=30).raise_for_status()
+    assert remote_counts(oxigraph)[g] < local_counts(built)[g]
+    assert publish_from_settings(settings(oxigraph), built.path).published
+    remote = remote_counts(oxigraph)
+    for graph, n in local_counts(built).items():
+        assert remote[N.served_default if graph is None else graph] == n

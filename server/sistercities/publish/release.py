@@ -202,8 +202,10 @@ class Publisher:
         served = read_release(self.select, base)
         served_version = str(served["version"]) if served else None
         if served_version == version:
-            self.log(f"up to date in the store: {version}")
-            return Result(version, False, {}, time.perf_counter() - t0, [])
+            if self._served_whole(names, manifest):
+                self.log(f"up to date in the store: {version}")
+                return Result(version, False, {}, time.perf_counter() - t0, [])
+            self.log(f"the store names {version} but its graphs differ from the build: publishing it again")
         kept = [v for _, v in self._kept(names)]
         orphans = self.clean(names, kept)
         if orphans:
@@ -348,6 +350,13 @@ class Publisher:
             f"INSERT DATA {{ GRAPH <{names.pointer}> {{ <{names.current}> <{names.manifest_p}> {text} ; "
             f"<{DCT}hasVersion> {literal(version)} . "
             f"<{names.release(version)}> <{DCT}issued> \"{stored['store']['published']}\"^^<{XSD_DATETIME}> }} }}")
+
+    def _served_whole(self, names: Names, manifest: dict[str, Any]) -> bool:
+        """Do the served graphs hold as many triples as the manifest says (a switch that did not
+        take whole, on a store without transactions, is repaired by publishing again)?"""
+        want: dict[str, int] = {str(g["iri"]): int(g["triples"]) for g in manifest.get("graphs", [])}
+        want[names.served_default] = int(manifest.get("stats", {}).get("triples", -1))
+        return all(self._count(g) == n for g, n in want.items())
 
     def _check_served(self, names: Names, version: str, counts: dict[str | None, int]) -> None:
         """After the switch: the pointer names ``version`` and every served graph holds what was loaded."""
