@@ -101,14 +101,23 @@ def validate(ctx: click.Context, project: Path, build_dir: Path | None, skip_sha
 @click.option("--skip-shacl", is_flag=True, help="Skip SHACL only (for large generated data).")
 @click.option("--no-validate", is_flag=True, help="Skip terms, SHACL and quality checks (syntax is always checked).")
 @click.option("--force", is_flag=True, help="Rebuild even if the inputs did not change.")
-@click.option("--keep", type=click.IntRange(min=1), default=3, show_default=True, help="Releases kept on disk.")
+@click.option("--keep", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Releases kept on disk (and in the remote store, when publishing).")
+@click.option("--store-update", default=None, metavar="URL",
+              help="Also publish into this SPARQL 1.1 Update endpoint (STORE_UPDATE_URL).")
+@click.option("--store-query", default=None, metavar="URL", help="Its query endpoint (STORE_URL).")
+@click.option("--store-gsp", default=None, metavar="URL",
+              help="Its Graph Store Protocol endpoint, for loading (STORE_GSP_URL); default: Update.")
 @click.pass_context
 def build(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl: bool, no_validate: bool,
-          force: bool, keep: int) -> None:
+          force: bool, keep: int, store_update: str | None, store_query: str | None, store_gsp: str | None) -> None:
     """Validate, then load everything into a new store, write dumps and the manifest, and publish it.
 
     Invalid input publishes nothing and exits 1; the current release stays.
     Unchanged inputs do no work ("up to date: <version>").
+    With --store-update (or STORE_UPDATE_URL) the release is then published into that
+    remote store: loaded under release-specific graph names, counted, and switched in one
+    Update request; a failure leaves the store serving the previous release.
     """
     from sistercities.build import BuildError
     from sistercities.build import build as do_build
@@ -125,7 +134,19 @@ def build(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl:
     except OSError as e:
         raise click.ClickException(f"build failed, nothing published: {e}") from None
     _warnings_hint(_manifest_of(rel), project)
+    if store_update or cfg["STORE_UPDATE_URL"]:
+        _publish(ctx, rel, keep, STORE_UPDATE_URL=store_update, STORE_URL=store_query, STORE_GSP_URL=store_gsp,
+                 BUILD_DIR=str(build_dir) if build_dir else None)
     click.echo(str(rel))
+
+
+def _publish(ctx: click.Context, rel: Path, keep: int, **overrides: Any) -> None:
+    from sistercities.publish import PublishError, publish_from_settings
+
+    try:
+        publish_from_settings(_settings(ctx, **overrides), rel, keep=keep, log=_err)
+    except PublishError as e:
+        raise click.ClickException(f"built {rel.name}, but {e}") from None
 
 
 def _manifest_of(release_path: Path) -> dict[str, Any]:
