@@ -252,3 +252,12 @@ def wikidata_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield url
     finally:
         stop_server(proc)
+
+
+# --- a private OpenLink Virtuoso loaded with the build (tests/virtuoso.py) --------------------------
+
+@pytest.fixture(scope="session")
+def virtuoso(_backends: Callable[[str], Backend]) -> Backend:
+    """The ``virtuoso`` backend (started once per session, shared with the parametrised
+    modules); skips with the reason when Virtuoso cannot be installed here."""
+    return _backends("virtuoso")

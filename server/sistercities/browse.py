@@ -187,7 +187,9 @@ def _ordered(store: Store, tw: str, base: str, kind: Kind, s: str) -> list[Row]:
     order = f"DESC({first})" if desc else first
     if key == "date":
         order = f"(!BOUND(?date)) {order}"  # undated last either way
-    q = (f"SELECT ?s {' '.join(proj)} WHERE {{ {where} {' '.join(opt)} }} GROUP BY ?s "
+    # grouped in a subquery, ordered outside: the same on every store, and Virtuoso refuses an
+    # ORDER BY expression over an aggregate's alias (``!BOUND(?date)``) next to the GROUP BY
+    q = (f"SELECT * WHERE {{ {{ SELECT ?s {' '.join(proj)} WHERE {{ {where} {' '.join(opt)} }} GROUP BY ?s }} }} "
          f"ORDER BY {order} ?name ?s")
     return [(r["s"].value, r["date"].value if "date" in r else "", int(r["np"].value) if "np" in r else 0)
             for r in store.select(q)]

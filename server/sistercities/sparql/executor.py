@@ -199,6 +199,7 @@ def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) ->
 
 
 _LINE_COL = re.compile(r"error at (\d+):(\d+)")
+_LINE = re.compile(r"(SPARQL compiler, line )(\d+)")  # Virtuoso's
 
 
 def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
@@ -210,21 +211,27 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
     if not isinstance(store, RemoteStore):
         store = RemoteStore(str(store), timeout=timeout, creds={})
     query = baseiri.with_base(job.query, job.base_iri) if job.base_iri else job.query
-    params: list[tuple[str, str]] = [("query", query)]
-    params += [("default-graph-uri", g) for g in job.default_graphs or ()]
-    params += [("named-graph-uri", g) for g in job.named_graphs or ()]
+    from sistercities.store.virtuoso import ResultCapped, StoreTimeout
+
     deadline = time.monotonic() + timeout
     try:
         asked = _REMOTE_RESULTS if _is_results(job.mime) else _REMOTE_GRAPH
+        params = store.query_params(query, job.default_graphs, job.named_graphs)
         resp = store.request("POST", store.endpoint, data=params, headers={"Accept": asked}, stream=True)
+    except StoreTimeout:
+        return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+    except ResultCapped as e:
+        return Outcome("too_large", message=f"The result has more rows than the store sends ({e}).")
     except StoreUnavailable as e:
         if "did not answer within" in str(e):
             return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
         return Outcome("unavailable", message=f"The data store is unavailable: {e}.")
     except StoreError as e:  # 4xx: the store refused the query
-        message = str(e).split(": ", 1)[-1]
+        message = _local_syntax_error(query) if store.dialect.name != "standard" else ""
+        message = message or str(e).split(": ", 1)[-1]
         if query != job.query:  # with_base added a line in front: count lines as the user wrote them
             message = _LINE_COL.sub(lambda m: f"error at {max(int(m.group(1)) - 1, 1)}:{m.group(2)}", message)
+            message = _LINE.sub(lambda m: f"{m.group(1)}{max(int(m.group(2)) - 1, 1)}", message)
         return Outcome("query_error", message=message)
     buf = bytearray()
     try:
@@ -245,6 +252,20 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
     return _as_asked(store, bytes(buf), asked, job)
 
 
+def _local_syntax_error(query: str) -> str:
+    """Our own parser's message (with line and column) when ``query`` is not valid SPARQL, so
+    a store whose messages lack a position (Virtuoso: "line 1", no column) says the same as
+    the embedded store; '' when it parses (the store refused it for its own reason).
+    pyoxigraph evaluates lazily, so an empty store only parses and plans the query."""
+    try:
+        ox.Store().query(query)
+    except SyntaxError as e:
+        return str(e)
+    except Exception:  # anything else is not a syntax error: keep the store's message
+        return ""
+    return ""
+
+
 # The store is asked for SPARQL JSON results or N-Triples, whatever the client wants: both are
 # unambiguous to parse, and our own serialiser then writes the format asked for, so the answers
 # are the same on every backend (and Skolem IRIs become blank nodes again, as from the embedded store).
@@ -257,6 +278,7 @@ def _is_results(mime: str) -> bool:
 
 
 def _as_asked(store: Any, body: bytes, asked: str, job: Job) -> Outcome:
+    body = store.dialect.fix(body, asked)
     genid = store.genid.encode() if store.genid else b""
     if asked == job.mime and not (genid and genid in body):
         return Outcome("ok", body)

@@ -32,7 +32,7 @@ def remote_from_settings(settings: dict[str, Any]) -> RemoteStore:
     return RemoteStore(
         settings["STORE_URL"], timeout=float(settings["QUERY_TIMEOUT"]),
         update_url=str(settings.get("STORE_UPDATE_URL") or ""), gsp_url=str(settings.get("STORE_GSP_URL") or ""),
-        base=str(settings.get("BASE_IRI") or ""),
+        base=str(settings.get("BASE_IRI") or ""), dialect=str(settings.get("STORE_DIALECT") or "auto"),
     )
 
 

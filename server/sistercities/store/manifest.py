@@ -34,7 +34,8 @@ def read_release(store: Store, base: str) -> dict[str, Any] | None:
     """The manifest of the release ``store`` serves, or None if no release was published
     into it.  :class:`StoreError` if the store cannot be asked (unreachable...) or the
     stored manifest is not one (one line saying what is wrong)."""
-    rows = store.select(manifest_query(base))
+    # only the pointer graph as the dataset: outside the served dataset a store's dialect may add
+    rows = store.select(manifest_query(base), named_graphs=[release_graph(base)])
     if not rows:
         return None
     if len(rows) > 1:

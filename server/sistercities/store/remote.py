@@ -50,6 +50,8 @@ from typing import Any
 import pyoxigraph as ox
 import requests
 
+from sistercities.sparql.safety import analyse
+from sistercities.store import virtuoso
 from sistercities.store.base import Store, StoreError, StoreUnavailable
 
 GENID = ".well-known/genid/"
@@ -116,7 +118,7 @@ class RemoteStore(Store):
     """A SPARQL 1.1 Protocol endpoint (and optionally its Update / Graph Store endpoints)."""
 
     def __init__(self, endpoint: str, *, timeout: float = 30.0, update_url: str = "", gsp_url: str = "",
-                 base: str = "", creds: Mapping[str, str] | None = None) -> None:
+                 base: str = "", creds: Mapping[str, str] | None = None, dialect: str = "auto") -> None:
         for name, url in (("STORE_URL", endpoint), ("STORE_UPDATE_URL", update_url), ("STORE_GSP_URL", gsp_url)):
             if url and not url.startswith(("http://", "https://")):
                 raise StoreError(f"{name} must be an http(s) URL, got {safe_url(url)!r}")
@@ -133,6 +135,9 @@ class RemoteStore(Store):
         elif creds.get("user"):
             self._auth = (creds["user"], creds.get("password", ""))
         self._local = threading.local()
+        chosen = virtuoso.dialect(dialect)  # STORE_DIALECT; None = auto: from the first answer's Server header
+        self._detect = chosen is None
+        self.dialect: virtuoso.Dialect = chosen or virtuoso.Dialect()
 
     def __repr__(self) -> str:  # never the credentials
         return f"RemoteStore({safe_url(self.endpoint)!r})"
@@ -165,6 +170,22 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"remote store {where} unreachable: {_reason(e)}") from None
         except requests.exceptions.RequestException as e:
             raise StoreUnavailable(f"remote store {where} failed: {type(e).__name__}") from None
+        if self._detect:
+            found = virtuoso.detect(resp)
+            if found is not None:
+                self.dialect = found
+            self._detect = False
+        if resp.status_code >= 400:
+            refusal = self.dialect.refusal(resp.status_code, _snippet(resp), where)
+            if refusal is not None:
+                resp.close()
+                raise refusal
+        else:
+            try:
+                self.dialect.check(resp, where)
+            except StoreError:
+                resp.close()
+                raise
         if resp.status_code >= 500 or resp.status_code in (408, 429):
             text = _snippet(resp)
             resp.close()
@@ -184,13 +205,25 @@ class RemoteStore(Store):
 
     # -- reading --
 
-    def query(self, sparql, *, default_graphs=None, named_graphs=None):  # type: ignore[no-untyped-def]
-        params: list[tuple[str, str]] = [("query", sparql)]
+    def query_params(self, sparql: str, default_graphs: Any = None, named_graphs: Any = None) -> list[tuple[str, str]]:
+        """The form fields of a SPARQL 1.1 Protocol query, as the store's dialect needs them
+        (its served dataset when the caller names none, its pragmas, its time limit)."""
+        if not default_graphs and not named_graphs and not analyse(sparql).has_dataset_clause:
+            served = self.dialect.dataset(self)
+            if served is not None:
+                default_graphs, named_graphs = served
+        params: list[tuple[str, str]] = [("query", self.dialect.prepare(sparql))]
         params += [("default-graph-uri", g) for g in default_graphs or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]
-        resp = self.request("POST", self.endpoint, data=params, headers={"Accept": QUERY_ACCEPT})
+        return params + self.dialect.extra_params(self.timeout)
+
+    def query(self, sparql, *, default_graphs=None, named_graphs=None):  # type: ignore[no-untyped-def]
+        params = self.query_params(sparql, default_graphs, named_graphs)
+        accept = virtuoso.accept_for(sparql) if self.dialect.name != "standard" else QUERY_ACCEPT
+        resp = self.request("POST", self.endpoint, data=params, headers={"Accept": accept})
         body = self._content(resp)
         kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        body = self.dialect.fix(body, kind)
         try:
             if kind.endswith("json") or body.lstrip()[:1] == b"{":
                 if self.genid and self.genid.encode() in body:

@@ -1,0 +1,240 @@
+"""Store dialects: what the remote backend does differently for a store that departs from
+the SPARQL 1.1 standard.  ``standard`` changes nothing; ``virtuoso`` handles OpenLink
+Virtuoso 7 (measured on Debian's ``virtuoso-opensource`` 7.2.5, see the README table
+"Virtuoso differences"):
+
+* **Default graph** = the union of *every* graph in the database, its own system graphs
+  (``virtrdf#``, ``ldp#``...) included, each quad once per graph (no RDF merge); and
+  with ``default-graph-uri`` but no ``named-graph-uri``, ``GRAPH ?g`` still sees every
+  graph.  So a query without its own dataset is sent with the served dataset of the
+  stored manifest: ``default-graph-uri`` = the published default graph,
+  ``named-graph-uri`` = each published graph (:meth:`Dialect.dataset`); a query with its
+  own ``FROM``/``FROM NAMED`` keeps them.
+* **Accept with q-values ignored**: asked ``application/sparql-results+json,
+  application/n-triples;q=0.9`` for a CONSTRUCT it answers a JSON *table* of s/p/o.  So
+  the Accept header names one type, chosen by the query form (:func:`query_form`).
+* **DESCRIBE** returns inbound triples too (111 for a city where Oxigraph gives its 16):
+  ``DEFINE sql:describe-mode "CBD"`` is put in front of a DESCRIBE.
+* **Result-row cap** (``[SPARQL] ResultSetMaxRows``, 10000 in Debian's ini): a longer
+  result is cut silently, flagged only by the ``X-SPARQL-MaxRows`` header; such an answer
+  is refused (:class:`ResultCapped`), never served as the full result.
+* **Anytime queries**: with a ``timeout`` it answers 200 with *partial* results, flagged
+  by ``X-SQL-State: S1TAT``; that is a timeout (:class:`StoreTimeout`), never an answer.
+  We send ``timeout`` = QUERY_TIMEOUT so Virtuoso stops the query itself.
+* **Typed literals come back rewritten**: ``"true"^^xsd:boolean`` as ``"1"``, a
+  year-month ``xsd:duration`` (``"P3Y"``) as its number of months (``"36"``), a day-time
+  one (``"P1D"``) as seconds (``"86400.0"``), neither a valid lexical form; numbers in canonical form (``"01"`` → ``"1"``, ``"1e3"`` →
+  ``"1000.0"``), language tags lower-cased.  Booleans and month counts are turned back
+  into ``true``/``false`` and ``PnYnM`` / ``PnDTnHnMnS`` in every answer (:meth:`Dialect.fix`), the same
+  value in its canonical form; numbers and tags are already canonical in our data.
+* **Refusals as 500**: a query its cost estimate finds too long (``SQLSTATE 42000``, "The
+  estimated execution time ... exceeds the limit") is answered ``500``, which is not
+  an outage: it is a :class:`StoreTimeout`, not a 503.  Syntax errors are ``400
+  text/plain`` ``Virtuoso 37000 Error SP030: SPARQL compiler, line N: ...`` followed by
+  the query text: the message is cut to its first line, without the query echo.
+
+Selected by the setting ``STORE_DIALECT`` (``auto``: from the store's ``Server`` header,
+``Virtuoso/...``, on its first answer).  Never imports Flask.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import requests
+
+from sistercities.sparql.safety import analyse
+from sistercities.store.base import StoreError
+
+if TYPE_CHECKING:
+    from sistercities.store.remote import RemoteStore
+
+RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+BOTH = "application/sparql-results+json, application/n-triples;q=0.9"
+DATASET_CHECK_S = 10.0
+
+class StoreTimeout(StoreError):
+    """The store stopped the query for taking too long (or refused it beforehand)."""
+
+
+class ResultCapped(StoreError):
+    """The store cut the result at its row cap: the answer is incomplete."""
+
+
+def query_form(sparql: str) -> str | None:
+    """``select``, ``construct``, ``describe``, ``ask`` or None (not a query we can read)."""
+    form = analyse(sparql).form
+    return form.lower() if form else None
+
+
+def accept_for(sparql: str) -> str:
+    """One media type for the answer, by the query form (both when the form is unknown)."""
+    form = query_form(sparql)
+    if form in ("construct", "describe"):
+        return N_TRIPLES
+    if form in ("select", "ask"):
+        return RESULTS_JSON
+    return BOTH
+
+
+class Dialect:
+    """The standard: nothing to change."""
+
+    name = "standard"
+
+    def prepare(self, sparql: str) -> str:
+        return sparql
+
+    def extra_params(self, timeout: float) -> list[tuple[str, str]]:
+        return []
+
+    def dataset(self, store: RemoteStore) -> tuple[list[str], list[str]] | None:
+        return None
+
+    def check(self, resp: requests.Response, where: str) -> None:
+        """Raise if a 2xx answer is not a full answer."""
+
+    def fix(self, body: bytes, media_type: str) -> bytes:
+        """An answer (SPARQL JSON results or N-Triples) with the store's rewritten terms put right."""
+        return body
+
+    def refusal(self, status: int, text: str, where: str) -> StoreError | None:
+        """The error for a 4xx/5xx answer, or None for the usual ones."""
+        return None
+
+
+class VirtuosoDialect(Dialect):
+    name = "virtuoso"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dataset: tuple[list[str], list[str]] | None = None
+        self._checked = -DATASET_CHECK_S
+
+    def prepare(self, sparql: str) -> str:
+        if query_form(sparql) == "describe":
+            return 'DEFINE sql:describe-mode "CBD" ' + sparql  # same line: error line numbers stay the user's
+        return sparql
+
+    def extra_params(self, timeout: float) -> list[tuple[str, str]]:
+        return [("timeout", str(int(timeout * 1000)))] if timeout > 0 else []
+
+    def dataset(self, store: RemoteStore) -> tuple[list[str], list[str]] | None:
+        """The served dataset named by the manifest in the store (read again every
+        DATASET_CHECK_S); None if there is none (nothing published yet)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked < DATASET_CHECK_S:
+                return self._dataset
+            self._checked = now
+        found = served_dataset(store)
+        with self._lock:
+            self._dataset = found
+        return found
+
+    def check(self, resp: requests.Response, where: str) -> None:
+        state = resp.headers.get("X-SQL-State", "")
+        if state == "S1TAT":
+            raise StoreTimeout(f"remote store {where} stopped the query at its time limit and sent "
+                               "partial results (X-SQL-State S1TAT); they were not used")
+        cap = resp.headers.get("X-SPARQL-MaxRows")
+        if cap:
+            raise ResultCapped(f"remote store {where} cut the result at {cap} rows (its ResultSetMaxRows): "
+                               "the answer is incomplete and was not used")
+
+    def fix(self, body: bytes, media_type: str) -> bytes:
+        if _BOOLEAN not in body and _DURATION not in body:
+            return body
+        if media_type.endswith("json") or body.lstrip()[:1] == b"{":
+            doc = json.loads(body)
+            for row in doc.get("results", {}).get("bindings", []):
+                for v in row.values():
+                    if v.get("datatype") in (XSD + "boolean", XSD + "duration"):
+                        v["value"] = _canonical(v["datatype"], v.get("value", ""))
+            return json.dumps(doc).encode()
+        return _NT_LITERAL.sub(lambda m: b'"' + _canonical(XSD + m.group(2).decode(), m.group(1).decode()).encode()
+                               + b'"^^<' + XSD.encode() + m.group(2) + b">", body)
+
+    def refusal(self, status: int, text: str, where: str) -> StoreError | None:
+        first = text.split(" SPARQL query:", 1)[0].strip()
+        if "estimated execution time" in first or "exceeds the limit" in first:
+            return StoreTimeout(f"remote store {where} refused the query: {first}")
+        if 400 <= status < 500:
+            return StoreError(f"remote store {where} answered {status}: {first}")
+        return None
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_BOOLEAN = (XSD + "boolean").encode()
+_DURATION = (XSD + "duration").encode()
+_NT_LITERAL = re.compile(rb'"(-?[0-9]+(?:\.[0-9]*)?)"\^\^<http://www\.w3\.org/2001/XMLSchema#(boolean|duration)>')
+
+
+def _canonical(datatype: str, value: str) -> str:
+    """Virtuoso's ``1``/``0`` booleans and number durations (months for a year-month
+    duration, seconds ``N.0`` for a day-time one) in XSD canonical form."""
+    if datatype.endswith("#boolean"):
+        return {"1": "true", "0": "false"}.get(value, value)
+    if re.fullmatch(r"-?[0-9]+", value):  # months
+        sign, months = ("-" if value.startswith("-") else ""), abs(int(value))
+        years, months = divmod(months, 12)
+        return f"{sign}P" + (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
+    if re.fullmatch(r"-?[0-9]+\.[0-9]*", value):  # seconds
+        sign, total = ("-" if value.startswith("-") else ""), Decimal(value.lstrip("-"))
+        days, rest = divmod(total, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
+        secs = format(seconds.normalize(), "f") if seconds else ""
+        time = (f"{int(hours)}H" if hours else "") + (f"{int(minutes)}M" if minutes else "") + (f"{secs}S" if secs else "")
+        if not days and not time:
+            return "PT0S"
+        return f"{sign}P" + (f"{int(days)}D" if days else "") + (f"T{time}" if time else "")
+    return value
+
+
+DIALECTS: dict[str, type[Dialect]] = {"standard": Dialect, "virtuoso": VirtuosoDialect}
+
+
+def dialect(name: str) -> Dialect | None:
+    """The dialect of the setting STORE_DIALECT; None for ``auto`` (detect)."""
+    if name in ("", "auto"):
+        return None
+    if name not in DIALECTS:
+        raise StoreError(f"STORE_DIALECT must be auto, {' or '.join(DIALECTS)}, got {name!r}")
+    return DIALECTS[name]()
+
+
+def detect(resp: requests.Response) -> Dialect | None:
+    """The dialect the ``Server`` header of an answer names, if any."""
+    return VirtuosoDialect() if resp.headers.get("Server", "").startswith("Virtuoso/") else None
+
+
+def served_dataset(store: RemoteStore) -> tuple[list[str], list[str]] | None:
+    """(default graphs, named graphs) of the release the store serves: the manifest's
+    ``store`` key (``default_graph``, ``named_graphs``) written by the publisher, else its
+    ``graphs`` (then the default graph is their union).  Asked without dataset clauses."""
+    from sistercities.store.manifest import manifest_query
+
+    base = store.genid[: -len(".well-known/genid/")] if store.genid else ""
+    if not base:
+        return None
+    resp = store.request("POST", store.endpoint, data={"query": manifest_query(base)},
+                         headers={"Accept": RESULTS_JSON})
+    try:
+        rows = json.loads(resp.content).get("results", {}).get("bindings", [])
+        manifest = json.loads(rows[0]["m"]["value"]) if rows else None
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    where = manifest.get("store")
+    if isinstance(where, dict) and where.get("default_graph") and where.get("named_graphs"):
+        return [str(where["default_graph"])], [str(g) for g in where["named_graphs"]]
+    graphs = [str(g["iri"]) for g in manifest.get("graphs", []) if isinstance(g, dict) and g.get("iri")]
+    return (graphs, graphs) if graphs else None
