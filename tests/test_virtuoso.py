@@ -189,3 +189,17 @@ def test_booleans_and_durations_come_back_in_canonical_form(virtuoso: Backend) -
     assert {r["s"]: r["o"] for r in rows} == want
     triples = writer.construct(f"CONSTRUCT WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", named_graphs=[graph])
     assert {t.subject: t.object for t in triples} == want
+
+
+def test_virtuoso_blank_node_ids_become_labels(virtuoso: Backend) -> None:
+    root = virtuoso.config["STORE_URL"].rsplit("/", 1)[0]
+    graph = "urn:x-test:bnodes"
+    writer = RemoteStore(root + "/sparql", gsp_url=root + "/sparql-graph-crud", creds={}, dialect="virtuoso")
+    writer.load_graph(graph, '_:x <urn:x-test:p> "v" .\n<urn:x-test:s> <urn:x-test:q> _:x .\n', ox.RdfFormat.N_TRIPLES)
+    q = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    raw = _post(virtuoso, q, "application/sparql-results+json", **{"named-graph-uri": graph}).json()
+    assert any(b["o"]["value"].startswith("nodeID://") for b in raw["results"]["bindings"] if "o" in b
+               and b["o"]["type"] == "bnode")  # the departure
+    rows = writer.select(q, named_graphs=[graph])
+    inner = {r["o"] for r in rows if isinstance(r["o"], ox.BlankNode)} | {r["s"] for r in rows if isinstance(r["s"], ox.BlankNode)}
+    assert len(inner) == 1  # one blank node, the same in both rows

@@ -27,6 +27,10 @@ Virtuoso 7 (measured on Debian's ``virtuoso-opensource`` 7.2.5, see the README t
   ``"1000.0"``), language tags lower-cased.  Booleans and month counts are turned back
   into ``true``/``false`` and ``PnYnM`` / ``PnDTnHnMnS`` in every answer (:meth:`Dialect.fix`), the same
   value in its canonical form; numbers and tags are already canonical in our data.
+* **Blank nodes** come in SPARQL JSON results as ``"nodeID://b10001"`` (not a blank node
+  label: no parser takes it): the label is cut to ``b10001``, as in its N-Triples.  Its
+  ``INSERT DATA`` refuses blank nodes ("not allowed in a constant clause", against SPARQL
+  1.1 Update); we load Skolem IRIs anyway.
 * **Refusals as 500**: a query its cost estimate finds too long (``SQLSTATE 42000``, "The
   estimated execution time ... exceeds the limit") is answered ``500``, which is not
   an outage: it is a :class:`StoreTimeout`, not a 503.  Syntax errors are ``400
@@ -133,7 +137,12 @@ class VirtuosoDialect(Dialect):
             if now - self._checked < DATASET_CHECK_S:
                 return self._dataset
             self._checked = now
-        found = served_dataset(store)
+        try:
+            found = served_dataset(store)
+        except StoreError:  # store down: ask again next time, never query without the dataset
+            with self._lock:
+                self._checked = -DATASET_CHECK_S
+            raise
         with self._lock:
             self._dataset = found
         return found
@@ -149,7 +158,7 @@ class VirtuosoDialect(Dialect):
                                "the answer is incomplete and was not used")
 
     def fix(self, body: bytes, media_type: str) -> bytes:
-        if _BOOLEAN not in body and _DURATION not in body:
+        if _BOOLEAN not in body and _DURATION not in body and _NODE_ID not in body:
             return body
         if media_type.endswith("json") or body.lstrip()[:1] == b"{":
             doc = json.loads(body)
@@ -157,6 +166,8 @@ class VirtuosoDialect(Dialect):
                 for v in row.values():
                     if v.get("datatype") in (XSD + "boolean", XSD + "duration"):
                         v["value"] = _canonical(v["datatype"], v.get("value", ""))
+                    elif v.get("type") == "bnode" and v.get("value", "").startswith("nodeID://"):
+                        v["value"] = v["value"][len("nodeID://"):]  # "nodeID://b10001" is no blank node label
             return json.dumps(doc).encode()
         return _NT_LITERAL.sub(lambda m: b'"' + _canonical(XSD + m.group(2).decode(), m.group(1).decode()).encode()
                                + b'"^^<' + XSD.encode() + m.group(2) + b">", body)
@@ -173,6 +184,7 @@ class VirtuosoDialect(Dialect):
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _BOOLEAN = (XSD + "boolean").encode()
 _DURATION = (XSD + "duration").encode()
+_NODE_ID = b'"nodeID://'
 _NT_LITERAL = re.compile(rb'"(-?[0-9]+(?:\.[0-9]*)?)"\^\^<http://www\.w3\.org/2001/XMLSchema#(boolean|duration)>')
 
 
@@ -218,13 +230,14 @@ def detect(resp: requests.Response) -> Dialect | None:
 def served_dataset(store: RemoteStore) -> tuple[list[str], list[str]] | None:
     """(default graphs, named graphs) of the release the store serves: the manifest's
     ``store`` key (``default_graph``, ``named_graphs``) written by the publisher, else its
-    ``graphs`` (then the default graph is their union).  Asked without dataset clauses."""
-    from sistercities.store.manifest import manifest_query
+    ``graphs`` (then the default graph is their union).  Asked of the pointer graph alone."""
+    from sistercities.store.manifest import manifest_query, release_graph
 
     base = store.genid[: -len(".well-known/genid/")] if store.genid else ""
     if not base:
         return None
-    resp = store.request("POST", store.endpoint, data={"query": manifest_query(base)},
+    resp = store.request("POST", store.endpoint,
+                         data={"query": manifest_query(base), "named-graph-uri": release_graph(base)},
                          headers={"Accept": RESULTS_JSON})
     try:
         rows = json.loads(resp.content).get("results", {}).get("bindings", [])
