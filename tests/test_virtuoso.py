@@ -17,7 +17,14 @@ from backends import Backend
 from conftest import BASE
 from sistercities.release import Release
 from sistercities.store import EmbeddedStore, RemoteStore, StoreError, read_release
-from sistercities.store.virtuoso import ResultCapped, StoreTimeout, VirtuosoDialect, accept_for, query_form
+from sistercities.store.virtuoso import (
+    ResultCapped,
+    StoreTimeout,
+    VirtuosoDialect,
+    accept_for,
+    order_outside_group,
+    query_form,
+)
 from virtuoso import default_graph
 
 CITY = BASE + "id/city/khabarovsk"
@@ -203,3 +210,15 @@ def test_virtuoso_blank_node_ids_become_labels(virtuoso: Backend) -> None:
     rows = writer.select(q, named_graphs=[graph])
     inner = {r["o"] for r in rows if isinstance(r["o"], ox.BlankNode)} | {r["s"] for r in rows if isinstance(r["s"], ox.BlankNode)}
     assert len(inner) == 1  # one blank node, the same in both rows
+
+
+def test_order_by_over_an_aggregate_alias_is_sent_ordered_outside_the_grouping(virtuoso: Backend,
+                                                                                remote: RemoteStore,
+                                                                                store: EmbeddedStore) -> None:
+    q = (f"SELECT ?s (MIN(STR(?d0)) AS ?date) (COUNT(*) AS ?n) WHERE {{ ?s a <{BASE}ontology/Twinning> "
+         f"OPTIONAL {{ ?s <{BASE}ontology/startDate> ?d0 }} }} GROUP BY ?s ORDER BY (!BOUND(?date)) ?date ?s")
+    r = _post(virtuoso, q, "application/sparql-results+json", **{"default-graph-uri": default_graph(BASE)})
+    assert r.status_code == 400 and "outside aggregate" in r.text  # the departure
+    assert remote.select(q) == store.select(q)
+    with_from = q.replace("WHERE", f"FROM <{default_graph(BASE)}> WHERE", 1)
+    assert order_outside_group(with_from) == with_from  # a subquery cannot have FROM: sent as written

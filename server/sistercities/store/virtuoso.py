@@ -10,6 +10,9 @@ Virtuoso 7 (measured on Debian's ``virtuoso-opensource`` 7.2.5, see the README t
   stored manifest: ``default-graph-uri`` = the published default graph,
   ``named-graph-uri`` = each published graph (:meth:`Dialect.dataset`); a query with its
   own ``FROM``/``FROM NAMED`` keeps them.
+* **ORDER BY over an aggregate's alias** (``GROUP BY ?s ORDER BY (!BOUND(?date))``) is
+  refused (400, "used in the result set outside aggregate"): such a query is sent with
+  the grouping in a subquery and the ordering outside (:func:`order_outside_group`).
 * **Accept with q-values ignored**: asked ``application/sparql-results+json,
   application/n-triples;q=0.9`` for a CONSTRUCT it answers a JSON *table* of s/p/o.  So
   the Accept header names one type, chosen by the query form (:func:`query_form`).
@@ -48,11 +51,11 @@ import re
 import threading
 import time
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import requests
 
-from sistercities.sparql.safety import analyse
+from sistercities.sparql.safety import analyse, tokenize
 from sistercities.store.base import StoreError
 
 if TYPE_CHECKING:
@@ -85,6 +88,51 @@ def accept_for(sparql: str) -> str:
     if form in ("select", "ask"):
         return RESULTS_JSON
     return BOTH
+
+
+def order_outside_group(sparql: str) -> str:
+    """``SELECT … GROUP BY … ORDER BY k`` as ``SELECT * { { SELECT … GROUP BY … } } ORDER BY k``
+    (the same result: the same variables in the same order), because Virtuoso refuses an
+    ORDER BY expression over an aggregate's alias (``ORDER BY (!BOUND(?date))``: "Variable
+    ?date is used in the result set outside aggregate").  Only when every variable the ORDER
+    BY part names is projected; anything else is sent as written."""
+    toks = tokenize(sparql)
+    depth, group, order, select, where = 0, -1, -1, -1, -1
+    for i, t in enumerate(toks):
+        if t.text == "{":
+            if depth == 0 and where < 0:
+                where = i
+            depth += 1
+        elif t.text == "}":
+            depth -= 1
+        elif depth == 0 and t.keyword == "SELECT" and select < 0:
+            select = i
+        elif depth == 0 and t.keyword == "WHERE" and where < 0:
+            where = i
+        elif depth == 0 and t.keyword == "GROUP" and select >= 0:
+            group = i
+        elif depth == 0 and t.keyword == "ORDER" and group >= 0:
+            order = i
+    if min(select, where, group, order) < 0 or not select < where < group < order:
+        return sparql
+    head = toks[select + 1:where]
+    if any((t.text == "*" and _depth_zero(head, j)) or t.keyword == "FROM" for j, t in enumerate(head)):
+        return sparql  # SELECT * (not valid with GROUP BY anyway), or FROM (not allowed in a subquery)
+    projected = {t.text[1:] for j, t in enumerate(head) if t.kind == "var"
+                 and (j == 0 or head[j - 1].keyword == "AS" or _depth_zero(head, j))}
+    if not {t.text[1:] for t in toks[order:] if t.kind == "var"} <= projected:
+        return sparql
+    start, cut = toks[select].pos, toks[order].pos
+    return f"{sparql[:start]}SELECT * WHERE {{ {{ {sparql[start:cut]}}} }} {sparql[cut:]}"
+
+
+def _depth_zero(head: list[Any], j: int) -> bool:
+    """Is ``head[j]`` outside the parentheses of a projection expression?"""
+    depth = 0
+    for t in head[:j]:
+        depth += t.text == "("
+        depth -= t.text == ")"
+    return depth == 0
 
 
 class Dialect:
@@ -122,8 +170,11 @@ class VirtuosoDialect(Dialect):
         self._checked = -DATASET_CHECK_S
 
     def prepare(self, sparql: str) -> str:
-        if query_form(sparql) == "describe":
+        form = query_form(sparql)
+        if form == "describe":
             return 'DEFINE sql:describe-mode "CBD" ' + sparql  # same line: error line numbers stay the user's
+        if form == "select":
+            return order_outside_group(sparql)
         return sparql
 
     def extra_params(self, timeout: float) -> list[tuple[str, str]]:
