@@ -16,7 +16,7 @@ import requests
 from backends import Backend
 from conftest import BASE
 from sistercities.release import Release
-from sistercities.store import EmbeddedStore, RemoteStore, StoreError, read_release
+from sistercities.store import EmbeddedStore, RemoteStore, StoreError, StoreUnavailable, read_release
 from sistercities.store.virtuoso import (
     ResultCapped,
     StoreTimeout,
@@ -222,3 +222,15 @@ def test_order_by_over_an_aggregate_alias_is_sent_ordered_outside_the_grouping(v
     assert remote.select(q) == store.select(q)
     with_from = q.replace("WHERE", f"FROM <{default_graph(BASE)}> WHERE", 1)
     assert order_outside_group(with_from) == with_from  # a subquery cannot have FROM: sent as written
+
+
+def test_an_expression_error_is_a_refused_query_not_an_outage(virtuoso: Backend, remote: RemoteStore,
+                                                              live_virtuoso: str) -> None:
+    q = "SELECT (1/0 AS ?x) WHERE {}"
+    r = _post(virtuoso, q, "application/sparql-results+json")
+    assert r.status_code == 500 and "Division by 0" in r.text  # the departure (SPARQL: ?x unbound)
+    with pytest.raises(StoreError, match="Division by 0") as e:
+        remote.select(q)
+    assert not isinstance(e.value, StoreUnavailable)
+    page = requests.get(live_virtuoso + "/sparql", params={"query": q}, timeout=30)
+    assert page.status_code == 400 and "Division by 0" in page.text and "Retry-After" not in page.headers

@@ -38,7 +38,9 @@ Virtuoso 7 (measured on Debian's ``virtuoso-opensource`` 7.2.5, see the README t
   estimated execution time ... exceeds the limit") is answered ``500``, which is not
   an outage: it is a :class:`StoreTimeout`, not a 503.  Syntax errors are ``400
   text/plain`` ``Virtuoso 37000 Error SP030: SPARQL compiler, line N: ...`` followed by
-  the query text: the message is cut to its first line, without the query echo.
+  the query text: the message is cut to its first line, without the query echo.  An error
+  in an expression (``1/0``, ``STRLEN(1)``: SQLSTATE 22xxx) is a *500*, where SPARQL
+  leaves the variable unbound: it becomes a refused query (400 on ``/sparql``), not a 503.
 
 Selected by the setting ``STORE_DIALECT`` (``auto``: from the store's ``Server`` header,
 ``Virtuoso/...``, on its first answer).  Never imports Flask.
@@ -227,12 +229,18 @@ class VirtuosoDialect(Dialect):
         first = text.split(" SPARQL query:", 1)[0].strip()
         if "estimated execution time" in first or "exceeds the limit" in first:
             return StoreTimeout(f"remote store {where} refused the query: {first}")
-        if 400 <= status < 500:
+        state = _SQLSTATE.match(first)
+        if state and state.group(1) == "S1T00":
+            return StoreTimeout(f"remote store {where} stopped the query: {first}")
+        if 400 <= status < 500 or (state and state.group(1)[:2] in _QUERY_ERRORS):
+            # a 500 for a query's own fault (1/0, STRLEN(1), OFFSET -1) is no outage: never 503 + retry
             return StoreError(f"remote store {where} answered {status}: {first}")
         return None
 
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
+_SQLSTATE = re.compile(r"Virtuoso ([0-9A-Z]{5}) Error")
+_QUERY_ERRORS = ("22", "37", "42")  # SQLSTATE classes: data exception, syntax error, access rule / syntax
 _BOOLEAN = (XSD + "boolean").encode()
 _DURATION = (XSD + "duration").encode()
 _NODE_ID = b'"nodeID://'
