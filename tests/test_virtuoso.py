@@ -7,7 +7,9 @@ The whole server-level suite also runs on it (the ``virtuoso`` backend, tests/ba
 from __future__ import annotations
 
 import gzip
+import os
 from collections import defaultdict
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -234,3 +236,33 @@ def test_an_expression_error_is_a_refused_query_not_an_outage(virtuoso: Backend,
     assert not isinstance(e.value, StoreUnavailable)
     page = requests.get(live_virtuoso + "/sparql", params={"query": q}, timeout=30)
     assert page.status_code == 400 and "Division by 0" in page.text and "Retry-After" not in page.headers
+
+
+def test_install_script_is_a_quick_no_op_when_installed_and_says_what_to_run_when_not_root() -> None:
+    import shutil
+    import subprocess
+
+    from virtuoso import INSTALL
+
+    done = subprocess.run([str(INSTALL)], capture_output=True, text=True, timeout=60)
+    if shutil.which("virtuoso-t"):
+        assert done.returncode == 0 and "already installed" in done.stdout
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        return
+    import tempfile
+
+    bin_dir = Path(tempfile.mkdtemp(prefix="no-virtuoso-"))  # a PATH without virtuoso-t (and apt-get) that
+    bin_dir.chmod(0o755)  # nobody may read (pytest's tmp_path is root's only)
+    for tool in ("bash", "id", "grep"):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or tool)
+    script = bin_dir / "install-virtuoso"  # a copy: the checkout may be unreadable to nobody (/root/...)
+    shutil.copy(INSTALL, script)
+    script.chmod(0o755)
+    try:
+        r = subprocess.run([shutil.which("setpriv") or "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                            str(bin_dir / "bash"), str(script)], capture_output=True, text=True, timeout=60,
+                           env={"PATH": str(bin_dir)})
+    finally:
+        shutil.rmtree(bin_dir)
+    assert r.returncode == 0, r.stderr  # make test goes on
+    assert "not root" in r.stderr and "apt-get install -y --no-install-recommends virtuoso-opensource" in r.stderr
