@@ -67,8 +67,10 @@ def embedded(build_dir: Path, workdir: Path) -> tuple[Backend, Callable[[], None
 
 
 def publish_dumps(store: RemoteStore, build_dir: Path, base: str) -> None:
-    """Load a build's dumps into ``store`` as the publisher does (graph by graph), and its
-    manifest into the pointer graph."""
+    """Load a build's dumps into ``store`` as the publisher does (graph by graph, the default
+    graph as the named graph ``<BASE>release/current/default``), its manifest into the pointer
+    graph with the served dataset under ``"store"``, and a stale staged graph that readers must
+    not see (as a publish interrupted mid-load leaves)."""
     rel = current(build_dir)
     dumps = rel.dumps_dir
     nq = next(dumps.glob("*.nq.gz"))
@@ -78,8 +80,14 @@ def publish_dumps(store: RemoteStore, build_dir: Path, base: str) -> None:
         by_graph[q.graph_name.value].append(q.triple)  # type: ignore[union-attr]
     for g, triples in by_graph.items():
         store.load_graph(g, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", ox.RdfFormat.N_TRIPLES)
-    store.load_graph(None, gzip.decompress(nt.read_bytes()), ox.RdfFormat.N_TRIPLES)
-    text = json.dumps(rel.manifest)
+    default = base + "release/current/default"
+    store.load_graph(default, gzip.decompress(nt.read_bytes()), ox.RdfFormat.N_TRIPLES)
+    stale = f"<{base}id/city/khabarovsk> <http://www.w3.org/2000/01/rdf-schema#label> \"STALE\"@en .\n"
+    store.load_graph(base + "release/0000-stale/graph/reference", stale, ox.RdfFormat.N_TRIPLES)
+    store.load_graph(None, stale, ox.RdfFormat.N_TRIPLES)  # the store's own default graph is not ours either
+    manifest = {**rel.manifest, "store": {"default_graph": default, "named_graphs": sorted(by_graph),
+                                          "pointer": release_graph(base)}}
+    text = json.dumps(manifest)
     store.update(f"INSERT DATA {{ GRAPH <{release_graph(base)}> {{ <{base}release/current> "
                  f"<{base}ontology/manifest> {ox.Literal(text)} }} }}")
 

@@ -19,7 +19,9 @@ from backends import Backend
 from conftest import BASE
 from sistercities.release import Release
 from sistercities.store import EmbeddedStore, RemoteStore, StoreError, StoreUnavailable, read_release
+from sistercities.store.dialect import Dialect
 from sistercities.store.virtuoso import (
+    AutoDialect,
     ResultCapped,
     StoreTimeout,
     VirtuosoDialect,
@@ -37,13 +39,13 @@ SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o . ?a ?b ?c . "
 
 @pytest.fixture(scope="module")
 def remote(virtuoso: Backend) -> RemoteStore:
-    return RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect="virtuoso", timeout=30)
+    return RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=VirtuosoDialect(), timeout=30)
 
 
 @pytest.fixture(scope="module")
 def raw(virtuoso: Backend) -> RemoteStore:
     """The same Virtuoso without the dialect (what a standard client sees)."""
-    return RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect="standard")
+    return RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=Dialect())
 
 
 def _post(backend: Backend, query: str, accept: str, **extra: str) -> requests.Response:
@@ -132,10 +134,10 @@ def test_partial_anytime_results_are_a_timeout_never_an_answer(virtuoso: Backend
     r = _post(virtuoso, SLOW, "application/sparql-results+json", timeout="500")
     assert r.status_code == 200 and r.headers.get("X-SQL-State") == "S1TAT"  # 200 with partial rows
     with pytest.raises(StoreTimeout, match="partial results"):
-        VirtuosoDialect().check(r, "the store")
+        VirtuosoDialect().after(r)
     # through us: Virtuoso is told QUERY_TIMEOUT (it answers partial rows on 2 s steps after it),
     # so either it or our own read timeout stops the query: an error, never rows
-    short = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect="virtuoso", timeout=1)
+    short = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=VirtuosoDialect(), timeout=1)
     with pytest.raises(StoreError, match=r"partial results|did not answer within 1 s"):
         short.select(SLOW)
 
@@ -146,7 +148,7 @@ def test_a_too_expensive_query_is_refused_as_a_timeout_not_an_outage(virtuoso: B
     huge = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?a ?b ?c . ?d ?e ?f }"
     r = _post(virtuoso, huge, "application/sparql-results+json")
     assert r.status_code == 500 and "estimated execution time" in r.text  # the departure
-    no_dataset = RemoteStore(virtuoso.config["STORE_URL"], creds={}, dialect="virtuoso")  # no BASE: no dataset
+    no_dataset = RemoteStore(virtuoso.config["STORE_URL"], creds={}, dialect=VirtuosoDialect())  # no BASE: no dataset
     with pytest.raises(StoreTimeout, match="estimated execution time"):
         no_dataset.select(huge)
 
@@ -159,9 +161,9 @@ def test_a_syntax_error_is_one_line_without_the_query_echo(live_virtuoso: str) -
 
 
 def test_the_dialect_is_detected_from_the_server_header(virtuoso: Backend, store: EmbeddedStore) -> None:
-    auto = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={})
+    auto = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=AutoDialect())
     assert read_release(auto, BASE) is not None  # the first answer names the server
-    assert auto.dialect.name == "virtuoso"
+    assert isinstance(auto.dialect, AutoDialect) and auto.dialect.inner.name == "virtuoso"
     assert auto.statistics() == store.statistics()
 
 
@@ -187,7 +189,7 @@ def test_booleans_and_durations_come_back_in_canonical_form(virtuoso: Backend) -
               "d": f'"P1Y2M"^^<{xsd}duration>', "e": f'"P1D"^^<{xsd}duration>', "f": f'"PT1H30M"^^<{xsd}duration>',
               "g": f'"P1Y2M3DT4H"^^<{xsd}duration>', "h": f'"-P2M"^^<{xsd}duration>'}
     nt = "".join(f"<urn:x-test:{k}> <urn:x-test:p> {v} .\n" for k, v in loaded.items())
-    writer = RemoteStore(root + "/sparql", gsp_url=root + "/sparql-graph-crud", creds={}, dialect="virtuoso")
+    writer = RemoteStore(root + "/sparql", gsp_url=root + "/sparql-graph-crud", creds={}, dialect=VirtuosoDialect())
     writer.load_graph(graph, nt, ox.RdfFormat.N_TRIPLES)
     q = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     raw = _post(virtuoso, q, "application/sparql-results+json", **{"named-graph-uri": graph}).json()
@@ -203,7 +205,7 @@ def test_booleans_and_durations_come_back_in_canonical_form(virtuoso: Backend) -
 def test_virtuoso_blank_node_ids_become_labels(virtuoso: Backend) -> None:
     root = virtuoso.config["STORE_URL"].rsplit("/", 1)[0]
     graph = "urn:x-test:bnodes"
-    writer = RemoteStore(root + "/sparql", gsp_url=root + "/sparql-graph-crud", creds={}, dialect="virtuoso")
+    writer = RemoteStore(root + "/sparql", gsp_url=root + "/sparql-graph-crud", creds={}, dialect=VirtuosoDialect())
     writer.load_graph(graph, '_:x <urn:x-test:p> "v" .\n<urn:x-test:s> <urn:x-test:q> _:x .\n', ox.RdfFormat.N_TRIPLES)
     q = f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
     raw = _post(virtuoso, q, "application/sparql-results+json", **{"named-graph-uri": graph}).json()

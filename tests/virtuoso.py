@@ -34,6 +34,7 @@ import requests
 from sistercities.release import current
 from sistercities.store import RemoteStore
 from sistercities.store.manifest import release_graph
+from sistercities.store.virtuoso import VirtuosoDialect
 
 BINARY = "virtuoso-t"
 ISQL = "isql-vt"
@@ -177,7 +178,7 @@ def backend_factory(build_dir: Path, workdir: Path) -> tuple[object, Callable[[]
     try:
         allow_update(proc)
         store = RemoteStore(root + "/sparql", update_url=root + "/sparql", gsp_url=root + "/sparql-graph-crud",
-                            base=BASE, creds={}, dialect="virtuoso")
+                            base=BASE, creds={}, dialect=VirtuosoDialect())
         load_build(store, build_dir, BASE)
         store.close()
     except BaseException:

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 
 from sistercities.documents import best_literal
 from sistercities.search import LabelIndex, fold
-from sistercities.store import Store
+from sistercities.store import Store, StoreError
 from sistercities.uris import ontology_ns
 
 from .types import Types
@@ -236,6 +236,8 @@ def _build(labels: LabelIndex, store: Store) -> None:
         idx = MatchIndex(labels, store)
         with _LOCK:
             _CACHE[labels] = idx
+    except StoreError as e:
+        log.warning("building the match index failed (will retry): %s", e)
     except Exception:
         log.exception("building the match index failed")
     finally:

@@ -207,24 +207,30 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
     a SPARQL endpoint), with the same deadline and size limit.  A store that is down, slow or
     overloaded is ``unavailable`` (503 + Retry-After), a query it refuses a ``query_error``."""
     from sistercities.store import RemoteStore, StoreError, StoreUnavailable
+    from sistercities.store.virtuoso import ResultCapped, StoreTimeout
 
     if not isinstance(store, RemoteStore):
         store = RemoteStore(str(store), timeout=timeout, creds={})
     query = baseiri.with_base(job.query, job.base_iri) if job.base_iri else job.query
-    from sistercities.store.virtuoso import ResultCapped, StoreTimeout
-
-    deadline = time.monotonic() + timeout
+    params: list[tuple[str, str]] = [("query", query)]
+    params += [("default-graph-uri", g) for g in job.default_graphs or ()]
+    params += [("named-graph-uri", g) for g in job.named_graphs or ()]
+    started = time.monotonic()
+    stopped = Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
     try:
         asked = _REMOTE_RESULTS if _is_results(job.mime) else _REMOTE_GRAPH
-        params = store.query_params(query, job.default_graphs, job.named_graphs)
         resp = store.request("POST", store.endpoint, data=params, headers={"Accept": asked}, stream=True)
+        body = store.read_body(resp, started, limit=job.max_bytes)
+    except OverflowError:
+        return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
+                                            "(MAX_RESULT_BYTES) and was not sent.")
     except StoreTimeout:
-        return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+        return stopped
     except ResultCapped as e:
         return Outcome("too_large", message=f"The result has more rows than the store sends ({e}).")
     except StoreUnavailable as e:
         if "did not answer within" in str(e):
-            return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
+            return stopped
         return Outcome("unavailable", message=f"The data store is unavailable: {e}.")
     except StoreError as e:  # 4xx: the store refused the query
         message = _local_syntax_error(query) if store.dialect.name != "standard" else ""
@@ -233,23 +239,7 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
             message = _LINE_COL.sub(lambda m: f"error at {max(int(m.group(1)) - 1, 1)}:{m.group(2)}", message)
             message = _LINE.sub(lambda m: f"{m.group(1)}{max(int(m.group(2)) - 1, 1)}", message)
         return Outcome("query_error", message=message)
-    buf = bytearray()
-    try:
-        for chunk in resp.iter_content(1 << 16):
-            if time.monotonic() > deadline:
-                return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-            buf += chunk
-            if len(buf) > job.max_bytes:
-                return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
-                                                    "(MAX_RESULT_BYTES) and was not sent.")
-    except Exception as e:  # requests/urllib3 errors while reading the body
-        name = type(e).__name__
-        if "Timeout" in name:
-            return Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
-        return Outcome("unavailable", message=f"The data store broke off its answer ({name}).")
-    finally:
-        resp.close()
-    return _as_asked(store, bytes(buf), asked, job)
+    return _as_asked(store, body, asked, job)
 
 
 def _local_syntax_error(query: str) -> str:
@@ -278,7 +268,6 @@ def _is_results(mime: str) -> bool:
 
 
 def _as_asked(store: Any, body: bytes, asked: str, job: Job) -> Outcome:
-    body = store.dialect.fix(body, asked)
     genid = store.genid.encode() if store.genid else b""
     if asked == job.mime and not (genid and genid in body):
         return Outcome("ok", body)

@@ -34,8 +34,12 @@ def read_release(store: Store, base: str) -> dict[str, Any] | None:
     """The manifest of the release ``store`` serves, or None if no release was published
     into it.  :class:`StoreError` if the store cannot be asked (unreachable...) or the
     stored manifest is not one (one line saying what is wrong)."""
-    # only the pointer graph as the dataset: outside the served dataset a store's dialect may add
-    rows = store.select(manifest_query(base), named_graphs=[release_graph(base)])
+    return parse_manifest(store.select(manifest_query(base), default_graphs=(), named_graphs=[release_graph(base)]),
+                          base)
+
+
+def parse_manifest(rows: list[dict[str, Any]], base: str) -> dict[str, Any] | None:
+    """The manifest in the rows of :func:`manifest_query` (see :func:`read_release`)."""
     if not rows:
         return None
     if len(rows) > 1:

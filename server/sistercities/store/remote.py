@@ -3,122 +3,89 @@ reached over HTTP, speaking only standards.
 
 Queries: SPARQL 1.1 Protocol, POST form-encoded (``query=``, ``default-graph-uri=``,
 ``named-graph-uri=``), answers parsed into pyoxigraph terms (SPARQL JSON results,
-N-Triples for CONSTRUCT/DESCRIBE).  Loading: SPARQL 1.1 Graph Store Protocol
-(``PUT``/``DELETE`` on ``STORE_GSP_URL?graph=…``) when configured, else SPARQL 1.1
-Update (``STORE_UPDATE_URL``).
+N-Triples for CONSTRUCT/DESCRIBE).  Loading (:meth:`RemoteStore.load_graph`): SPARQL 1.1
+Graph Store Protocol (``PUT``/``DELETE`` on ``STORE_GSP_URL?graph=…``) when configured,
+else SPARQL 1.1 Update (``STORE_UPDATE_URL``).
+
+The served dataset: when the release manifest the publisher keeps in the store
+(:mod:`sistercities.store.manifest`) names it (``"store": {"default_graph",
+"named_graphs"}``), every query that brings no dataset of its own is sent with those
+``default-graph-uri``/``named-graph-uri`` (:meth:`RemoteStore.served_dataset`, re-read
+every DATASET_CHECK_S), so graphs of releases being loaded or kept, the pointer graph and
+the store's own default graph are invisible to readers.
 
 Connections: one :class:`requests.Session` per thread (a gunicorn gthread worker has
 several), so every request after the first reuses a kept-alive connection.
-SPARQLWrapper 2.0 opens a new connection per query (``urllib.request.urlopen``): on
-loopback that is ~1 ms more per request (see the README's figures), so it is not used
-here.
+SPARQLWrapper 2.0 opens a new connection per query (``urllib.request.urlopen``).  On
+loopback the two are within noise of each other (medians 0.3-0.7 ms; new connections
+now and then take ~4 ms); across a network every new connection costs one more round
+trip (three with TLS) and leaves a TIME_WAIT socket behind, so this path reuses them.
 
-Time limits: connect within ``min(5, QUERY_TIMEOUT)`` s, and no single read may wait
-longer than ``QUERY_TIMEOUT``; a store that is down, slow, or answering 5xx/429 raises
+Time limits: connect within ``min(5, QUERY_TIMEOUT)`` s; the whole answer must arrive
+within ``QUERY_TIMEOUT`` (:meth:`RemoteStore.read_body` reads as bytes arrive, against
+one deadline).  A store that is down, slow, or answering 5xx/408/429 raises
 :class:`~sistercities.store.base.StoreUnavailable` (the web tier answers 503 +
-``Retry-After``); one that refuses a query (4xx) raises
-:class:`~sistercities.store.base.StoreError`.  Nothing is cached across requests, so
-the server recovers by itself when the store comes back.
+``Retry-After``); one that refuses a query (other 4xx) raises
+:class:`~sistercities.store.base.StoreError` (502).  Nothing but a subject's statements
+(SUBJECT_CACHE_S, per thread) is kept between queries, so the server recovers by itself
+when the store comes back.
 
 Credentials: HTTP basic (``SISTERCITIES_STORE_USER``/``SISTERCITIES_STORE_PASSWORD``)
 or bearer (``SISTERCITIES_STORE_TOKEN``), from the environment only
 (:func:`credentials`).  They are never put in a message: every message names the
-endpoint by :func:`safe_url` (no userinfo, no query string).
+endpoint by :func:`safe_url` (no userinfo, no query string), ``repr`` too, and
+``sistercities settings`` shows them as ``***`` (:func:`mask_url`).
 
 Blank nodes: a remote store gives its blank nodes new labels in every answer and
 has no standard way to name one in a query, so a blank-node subject could not be
-looked up again (the shapes' property shapes, the ontology's lists, evidence).
-The remote store therefore holds *Skolem IRIs* instead (RDF 1.1 Concepts §3.5):
-the publisher loads ``_:label`` as ``<BASE.well-known/genid/label>``
-(:func:`skolemise`), and this backend turns them back into ``BlankNode("label")``
-in every answer and into the IRI in every pattern.  The labels are those of the
-embedded store (the dumps are written from it), so above the interface both
-backends give the same terms.  ``/sparql`` answers from a remote store show the
-Skolem IRIs (they are real IRIs there).  Never imports Flask.
+looked up again.  The build has 402 of them, none in the data graphs: 398 in the shapes
+graph (150 property shapes, the RDF lists of ``sh:or``/``sh:in``/``sh:languageIn``, SPARQL
+validators and their parameters) and 4 in the ontology (an ``owl:unionOf`` list, an
+``owl:equivalentClass`` expression), which the shape and ontology documents describe.  The
+remote store therefore holds *Skolem IRIs* instead (RDF 1.1 Concepts §3.5): the
+publisher loads ``_:label`` as ``<BASE_IRI.well-known/genid/label>`` (:func:`skolemise`),
+and this backend turns them back into ``BlankNode("label")`` in every answer and into
+the IRI in every pattern.  The labels are those of the embedded store (the dumps are
+written from it), so above the interface both backends give the same terms, and
+``/sparql`` answers are rewritten the same way (executor).  The only visible difference:
+inside a user's query on a remote store they are IRIs (``isBlank()`` is false).
+Never imports Flask.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
-import urllib.parse
-from collections.abc import Iterator, Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pyoxigraph as ox
 import requests
 
-from sistercities.sparql.safety import analyse
-from sistercities.store import virtuoso
-from sistercities.store.base import Store, StoreError, StoreUnavailable
+from sistercities.store.base import Store, StoreError, StoreUnavailable, iri_ok
+from sistercities.store.credentials import CREDENTIAL_VARS, credentials, mask_url, safe_url
+from sistercities.store.dialect import DIALECTS, Dialect
+from sistercities.store.skolem import GENID, skolem_prefix, skolemise
 
-GENID = ".well-known/genid/"
+__all__ = ["CREDENTIAL_VARS", "DIALECTS", "GENID", "Dialect", "RemoteStore", "credentials", "mask_url",
+           "safe_url", "skolem_prefix", "skolemise"]
+
 CONNECT_TIMEOUT = 5.0
+DATASET_CHECK_S = 5.0
+SUBJECT_CACHE_S = 2.0  # how long one thread reuses the statements of a subject (see quads())
+SUBJECT_CACHE_MAX = 4096
+PREFETCH_MAX = 200  # subjects described in one query (see RemoteStore._prefetch)
 QUERY_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
-
-
-CREDENTIAL_VARS = ("SISTERCITIES_STORE_USER", "SISTERCITIES_STORE_PASSWORD", "SISTERCITIES_STORE_TOKEN")
-
-
-def mask_url(url: Any) -> Any:
-    """``url`` with the password of its userinfo replaced by ``***`` (anything else unchanged)."""
-    if not isinstance(url, str) or "@" not in url:
-        return url
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/@]*)@", lambda m: m.group(1) + (
-        m.group(2).split(":", 1)[0] + ":***" if ":" in m.group(2) else "***") + "@", url)
-
-
-def credentials(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The store credentials in the environment: ``{"user", "password"}`` or ``{"token"}``
-    or ``{}``."""
-    env = os.environ if environ is None else environ
-    token = env.get("SISTERCITIES_STORE_TOKEN", "")
-    if token:
-        return {"token": token}
-    user = env.get("SISTERCITIES_STORE_USER", "")
-    if user:
-        return {"user": user, "password": env.get("SISTERCITIES_STORE_PASSWORD", "")}
-    return {}
-
-
-def safe_url(url: str) -> str:
-    """``url`` without userinfo, query string or fragment: fit for a message."""
-    try:
-        p = urllib.parse.urlsplit(url)
-        host = p.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = host + (f":{p.port}" if p.port else "")
-    except ValueError:
-        return "<the configured store URL>"
-    return urllib.parse.urlunsplit((p.scheme, netloc, p.path, "", ""))
-
-
-def skolem_prefix(base: str) -> str:
-    """Where the Skolem IRIs of ``base`` live: ``<BASE_IRI>.well-known/genid/``."""
-    if base.endswith(GENID):
-        return base
-    return base.rstrip("#").rstrip("/") + "/" + GENID
-
-
-def skolemise(quads: Iterator[ox.Quad] | list[ox.Quad], base: str) -> Iterator[ox.Quad]:
-    """Replace every blank node by its Skolem IRI under ``base`` (the label kept)."""
-    prefix = skolem_prefix(base)
-
-    def sk(t: Any) -> Any:
-        return ox.NamedNode(prefix + t.value) if isinstance(t, ox.BlankNode) else t
-
-    for q in quads:
-        yield ox.Quad(sk(q.subject), q.predicate, sk(q.object), q.graph_name)
 
 
 class RemoteStore(Store):
     """A SPARQL 1.1 Protocol endpoint (and optionally its Update / Graph Store endpoints)."""
 
     def __init__(self, endpoint: str, *, timeout: float = 30.0, update_url: str = "", gsp_url: str = "",
-                 base: str = "", creds: Mapping[str, str] | None = None, dialect: str = "auto") -> None:
+                 base: str = "", creds: Mapping[str, str] | None = None, dialect: Dialect | None = None) -> None:
         for name, url in (("STORE_URL", endpoint), ("STORE_UPDATE_URL", update_url), ("STORE_GSP_URL", gsp_url)):
             if url and not url.startswith(("http://", "https://")):
                 raise StoreError(f"{name} must be an http(s) URL, got {safe_url(url)!r}")
@@ -135,9 +102,11 @@ class RemoteStore(Store):
         elif creds.get("user"):
             self._auth = (creds["user"], creds.get("password", ""))
         self._local = threading.local()
-        chosen = virtuoso.dialect(dialect)  # STORE_DIALECT; None = auto: from the first answer's Server header
-        self._detect = chosen is None
-        self.dialect: virtuoso.Dialect = chosen or virtuoso.Dialect()
+        self.dialect = dialect or Dialect()
+        self.base = base
+        self._ds_lock = threading.Lock()
+        self._ds: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        self._ds_checked = -DATASET_CHECK_S
 
     def __repr__(self) -> str:  # never the credentials
         return f"RemoteStore({safe_url(self.endpoint)!r})"
@@ -160,6 +129,7 @@ class RemoteStore(Store):
         with a message naming the endpoint (never its credentials)."""
         where = safe_url(url)
         timeout = (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
+        kw = self.dialect.before(method, url, kw)
         try:
             resp = self.session().request(method, url, timeout=timeout, stream=stream, allow_redirects=False, **kw)
         except requests.exceptions.ConnectTimeout:
@@ -170,22 +140,11 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"remote store {where} unreachable: {_reason(e)}") from None
         except requests.exceptions.RequestException as e:
             raise StoreUnavailable(f"remote store {where} failed: {type(e).__name__}") from None
-        if self._detect:
-            found = virtuoso.detect(resp)
-            if found is not None:
-                self.dialect = found
-            self._detect = False
-        if resp.status_code >= 400:
-            refusal = self.dialect.refusal(resp.status_code, _snippet(resp), where)
-            if refusal is not None:
-                resp.close()
-                raise refusal
-        else:
-            try:
-                self.dialect.check(resp, where)
-            except StoreError:
-                resp.close()
-                raise
+        try:  # first: a dialect may tell a refusal from an outage, or a partial answer from a full one
+            self.dialect.after(resp)
+        except StoreError:
+            resp.close()
+            raise
         if resp.status_code >= 500 or resp.status_code in (408, 429):
             text = _snippet(resp)
             resp.close()
@@ -196,34 +155,70 @@ class RemoteStore(Store):
             raise StoreError(f"remote store {where} answered {resp.status_code}: {text}")
         return resp
 
-    def _content(self, resp: requests.Response) -> bytes:
+    def read_body(self, resp: requests.Response, started: float, limit: int = 0) -> bytes:
+        """The body of a streamed answer, read as it arrives by the same deadline as the whole
+        request (a read timeout alone would let a store that trickles bytes hold a worker for
+        ever); :class:`OverflowError` past ``limit`` bytes (0 = no limit)."""
+        buf = bytearray()
+        where = safe_url(self.endpoint)
         try:
-            return resp.content
-        except requests.exceptions.RequestException:
-            raise StoreUnavailable(f"remote store {safe_url(resp.url)} did not finish its answer "
-                                   f"within {self.timeout:g} s") from None
+            while True:
+                chunk = resp.raw.read1(1 << 16, decode_content=True)
+                if not chunk:
+                    break
+                buf += chunk
+                if limit and len(buf) > limit:
+                    raise OverflowError(f"answer larger than {limit} bytes")
+                if time.monotonic() - started > self.timeout:
+                    raise StoreUnavailable(f"remote store {where} did not answer within {self.timeout:g} s")
+        except (requests.exceptions.RequestException, OSError, ValueError) as e:
+            if "timed out" in str(e).lower() or "timeout" in type(e).__name__.lower():
+                raise StoreUnavailable(f"remote store {where} did not answer within {self.timeout:g} s") from None
+            raise StoreUnavailable(f"remote store {where} broke off its answer ({type(e).__name__})") from None
+        finally:
+            resp.close()
+        return self.dialect.body(bytes(buf), resp)
 
     # -- reading --
 
-    def query_params(self, sparql: str, default_graphs: Any = None, named_graphs: Any = None) -> list[tuple[str, str]]:
-        """The form fields of a SPARQL 1.1 Protocol query, as the store's dialect needs them
-        (its served dataset when the caller names none, its pragmas, its time limit)."""
-        if not default_graphs and not named_graphs and not analyse(sparql).has_dataset_clause:
-            served = self.dialect.dataset(self)
-            if served is not None:
-                default_graphs, named_graphs = served
-        params: list[tuple[str, str]] = [("query", self.dialect.prepare(sparql))]
-        params += [("default-graph-uri", g) for g in default_graphs or ()]
-        params += [("named-graph-uri", g) for g in named_graphs or ()]
-        return params + self.dialect.extra_params(self.timeout)
+    def served_dataset(self) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """``(default graphs, named graphs)`` of the release being served, when the publisher's
+        manifest names them (``"store": {"default_graph", "named_graphs"}``: the store also holds
+        the staged graphs of other releases and the pointer graph, which readers must not see);
+        None for a store loaded without them.  Read again every DATASET_CHECK_S."""
+        if not self.base:
+            return None
+        with self._ds_lock:
+            if time.monotonic() - self._ds_checked < DATASET_CHECK_S:
+                return self._ds
+        from sistercities.store.manifest import manifest_query, parse_manifest
+
+        res = self._query_raw(manifest_query(self.base), None, None)
+        rows = [{"m": sol["m"]} for sol in res] if isinstance(res, ox.QuerySolutions) else []
+        manifest = parse_manifest(rows, self.base)
+        ds = None
+        spec = (manifest or {}).get("store")
+        if isinstance(spec, dict) and spec.get("default_graph"):
+            ds = ((str(spec["default_graph"]),), tuple(str(g) for g in spec.get("named_graphs") or ()))
+        with self._ds_lock:
+            self._ds, self._ds_checked = ds, time.monotonic()
+        return ds
 
     def query(self, sparql, *, default_graphs=None, named_graphs=None):  # type: ignore[no-untyped-def]
-        params = self.query_params(sparql, default_graphs, named_graphs)
-        accept = virtuoso.accept_for(sparql) if self.dialect.name != "standard" else QUERY_ACCEPT
-        resp = self.request("POST", self.endpoint, data=params, headers={"Accept": accept})
-        body = self._content(resp)
+        if default_graphs is None and named_graphs is None:
+            ds = self.served_dataset()
+            if ds is not None:
+                default_graphs, named_graphs = ds
+        return self._query_raw(sparql, default_graphs, named_graphs)
+
+    def _query_raw(self, sparql: str, default_graphs: Any, named_graphs: Any) -> Any:
+        params: list[tuple[str, str]] = [("query", sparql)]
+        params += [("default-graph-uri", g) for g in default_graphs or ()]
+        params += [("named-graph-uri", g) for g in named_graphs or ()]
+        started = time.monotonic()
+        resp = self.request("POST", self.endpoint, data=params, headers={"Accept": QUERY_ACCEPT}, stream=True)
+        body = self.read_body(resp, started)
         kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        body = self.dialect.fix(body, kind)
         try:
             if kind.endswith("json") or body.lstrip()[:1] == b"{":
                 if self.genid and self.genid.encode() in body:
@@ -261,6 +256,65 @@ class RemoteStore(Store):
         return str(t)
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None):  # type: ignore[no-untyped-def]
+        if subject is not None and obj is None and graph is None:
+            # a document asks one subject for its label, then its title, its type...: one query
+            # for all its statements, kept for this thread a moment, instead of one per predicate;
+            # and the statements of what they point at, which it asks next (labels, blank nodes)
+            found = self._subject_quads(subject)
+            self._prefetch(q.object for q in found)
+            return [q for q in found if predicate is None or q.predicate == predicate]
+        found = list(self._quads(subject, predicate, obj, graph))
+        if subject is None:  # e.g. incoming links, evidence: their subjects are described next
+            self._prefetch(q.subject for q in found)
+        return found
+
+    def _cache(self) -> OrderedDict[Any, tuple[float, list[ox.Quad]]]:
+        cache: OrderedDict[Any, tuple[float, list[ox.Quad]]] | None = getattr(self._local, "subjects", None)
+        if cache is None:
+            cache = self._local.subjects = OrderedDict()
+        return cache
+
+    def _fresh(self, cache: OrderedDict[Any, tuple[float, list[ox.Quad]]], subject: Any, now: float) -> bool:
+        hit = cache.get(subject)
+        return hit is not None and now - hit[0] < SUBJECT_CACHE_S
+
+    def _remember(self, cache: OrderedDict[Any, tuple[float, list[ox.Quad]]], subject: Any,
+                  found: list[ox.Quad], now: float) -> None:
+        cache[subject] = (now, found)
+        cache.move_to_end(subject)
+        while len(cache) > SUBJECT_CACHE_MAX:
+            cache.popitem(last=False)
+
+    def _subject_quads(self, subject: Any) -> list[ox.Quad]:
+        cache, now = self._cache(), time.monotonic()
+        if self._fresh(cache, subject, now):
+            cache.move_to_end(subject)
+            return cache[subject][1]
+        found = list(self._quads(subject, None, None, None))
+        self._remember(cache, subject, found, now)
+        return found
+
+    def _prefetch(self, nodes: Iterable[Any]) -> None:
+        """Fetch, in one query per PREFETCH_MAX, the statements of the ``nodes`` not in the cache
+        (none when there are more than PREFETCH_MAX of them: a hub's links are not worth it)."""
+        cache, now = self._cache(), time.monotonic()
+        todo = list(dict.fromkeys(n for n in nodes if isinstance(n, ox.NamedNode | ox.BlankNode)
+                                  and not self._fresh(cache, n, now)
+                                  and (isinstance(n, ox.BlankNode) or iri_ok(n.value))))
+        if not todo or len(todo) > PREFETCH_MAX or (any(isinstance(n, ox.BlankNode) for n in todo) and not self.genid):
+            return
+        # one branch per subject: Oxigraph plans `VALUES ?s {...} GRAPH ?g { ?s ?p ?o }` as a
+        # scan of the whole store, a branch with a constant subject as an index lookup
+        branches = " UNION ".join(f"{{ GRAPH ?g {{ {self._sparql_term(n)} ?p ?o }} BIND({i} AS ?i) }}"
+                                  for i, n in enumerate(todo))
+        found: dict[int, list[ox.Quad]] = {i: [] for i in range(len(todo))}
+        for r in self.select(f"SELECT ?i ?p ?o ?g WHERE {{ {branches} }}"):
+            i = int(r["i"].value)
+            found[i].append(ox.Quad(todo[i], r["p"], r["o"], r["g"]))
+        for i, n in enumerate(todo):
+            self._remember(cache, n, found[i], now)
+
+    def _quads(self, subject: Any, predicate: Any, obj: Any, graph: Any) -> Iterator[ox.Quad]:
         def term(t: Any, var: str) -> str:
             return f"?{var}" if t is None else self._sparql_term(t)
 
@@ -270,10 +324,15 @@ class RemoteStore(Store):
             yield ox.Quad(subject or r["s"], predicate or r["p"], obj or r["o"], graph or r["g"])
 
     def statements(self, subjects, predicates=None):  # type: ignore[no-untyped-def]
-        # up to 200 subjects per query, so a query stays a few kB
-        subs = list(subjects)
-        for i in range(0, len(subs), 200):
-            yield from super().statements(subs[i:i + 200], predicates)
+        wanted = set(predicates) if predicates is not None else None
+        subs = [ox.NamedNode(x) for x in dict.fromkeys(subjects) if iri_ok(x)]
+        for i in range(0, len(subs), PREFETCH_MAX):
+            chunk = subs[i:i + PREFETCH_MAX]
+            self._prefetch(chunk)
+            for n in chunk:
+                for q in self._subject_quads(n):
+                    if wanted is None or q.predicate.value in wanted:
+                        yield n.value, q.predicate.value, q.object
 
     # -- writing --
 
@@ -307,6 +366,15 @@ class RemoteStore(Store):
         return sorted(r["g"].value for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
 
     def drop_graph(self, graph: str | None) -> None:
+        """GSP ``DELETE`` when ``STORE_GSP_URL`` is set (404 = already absent), else ``DROP SILENT``."""
+        if self.gsp_url and not self.update_url:
+            params = {"graph": graph} if graph is not None else {"default": ""}
+            try:
+                self.request("DELETE", self.gsp_url, params=params).close()
+            except StoreError as e:
+                if " answered 404" not in str(e):
+                    raise
+            return
         self.update(f"DROP SILENT GRAPH <{graph}>" if graph is not None else "DROP SILENT DEFAULT")
 
     def close(self) -> None:

@@ -1,15 +1,14 @@
 """Store dialects: what the remote backend does differently for a store that departs from
 the SPARQL 1.1 standard.  ``standard`` changes nothing; ``virtuoso`` handles OpenLink
 Virtuoso 7 (measured on Debian's ``virtuoso-opensource`` 7.2.5, see the README table
-"Virtuoso differences"):
+"Virtuoso differences"), through the hooks of :class:`~sistercities.store.dialect.Dialect`:
 
 * **Default graph** = the union of *every* graph in the database, its own system graphs
   (``virtrdf#``, ``ldp#``...) included, each quad once per graph (no RDF merge); and
   with ``default-graph-uri`` but no ``named-graph-uri``, ``GRAPH ?g`` still sees every
-  graph.  So a query without its own dataset is sent with the served dataset of the
-  stored manifest: ``default-graph-uri`` = the published default graph,
-  ``named-graph-uri`` = each published graph (:meth:`Dialect.dataset`); a query with its
-  own ``FROM``/``FROM NAMED`` keeps them.
+  graph.  Handled by the remote backend for every store: a query without its own dataset
+  is sent with the served dataset of the stored manifest (``default-graph-uri`` = the
+  published default graph, ``named-graph-uri`` = each published graph).
 * **ORDER BY over an aggregate's alias** (``GROUP BY ?s ORDER BY (!BOUND(?date))``) is
   refused (400, "used in the result set outside aggregate"): such a query is sent with
   the grouping in a subquery and the ordering outside (:func:`order_outside_group`).
@@ -22,14 +21,15 @@ Virtuoso 7 (measured on Debian's ``virtuoso-opensource`` 7.2.5, see the README t
   result is cut silently, flagged only by the ``X-SPARQL-MaxRows`` header; such an answer
   is refused (:class:`ResultCapped`), never served as the full result.
 * **Anytime queries**: with a ``timeout`` it answers 200 with *partial* results, flagged
-  by ``X-SQL-State: S1TAT``; that is a timeout (:class:`StoreTimeout`), never an answer.
-  We send ``timeout`` = QUERY_TIMEOUT so Virtuoso stops the query itself.
+  by ``X-SQL-State: S1TAT`` (also at ``[SPARQL] MaxQueryExecutionTime``); that is a
+  timeout (:class:`StoreTimeout`), never an answer.
 * **Typed literals come back rewritten**: ``"true"^^xsd:boolean`` as ``"1"``, a
   year-month ``xsd:duration`` (``"P3Y"``) as its number of months (``"36"``), a day-time
-  one (``"P1D"``) as seconds (``"86400.0"``), neither a valid lexical form; numbers in canonical form (``"01"`` → ``"1"``, ``"1e3"`` →
-  ``"1000.0"``), language tags lower-cased.  Booleans and month counts are turned back
-  into ``true``/``false`` and ``PnYnM`` / ``PnDTnHnMnS`` in every answer (:meth:`Dialect.fix`), the same
-  value in its canonical form; numbers and tags are already canonical in our data.
+  one (``"P1D"``) as seconds (``"86400.0"``), neither a valid lexical form; numbers in
+  canonical form (``"01"`` → ``"1"``, ``"1e3"`` → ``"1000.0"``), language tags
+  lower-cased.  Booleans and durations are turned back into ``true``/``false`` and
+  ``PnYnM`` / ``PnDTnHnMnS`` in every answer (:meth:`VirtuosoDialect.fix`): the same value,
+  in canonical form; numbers and tags are already canonical in our data.
 * **Blank nodes** come in SPARQL JSON results as ``"nodeID://b10001"`` (not a blank node
   label: no parser takes it): the label is cut to ``b10001``, as in its N-Triples.  Its
   ``INSERT DATA`` refuses blank nodes ("not allowed in a constant clause", against SPARQL
@@ -42,31 +42,28 @@ Virtuoso 7 (measured on Debian's ``virtuoso-opensource`` 7.2.5, see the README t
   in an expression (``1/0``, ``STRLEN(1)``: SQLSTATE 22xxx) is a *500*, where SPARQL
   leaves the variable unbound: it becomes a refused query (400 on ``/sparql``), not a 503.
 
-Selected by the setting ``STORE_DIALECT`` (``auto``: from the store's ``Server`` header,
-``Virtuoso/...``, on its first answer).  Never imports Flask.
+Registered in :data:`~sistercities.store.dialect.DIALECTS` as ``virtuoso`` and ``auto``
+(:class:`AutoDialect`: from the store's ``Server`` header, ``Virtuoso/...``, on its first
+answer), chosen by the setting ``STORE_DIALECT``.  Never imports Flask.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
 from sistercities.sparql.safety import analyse, tokenize
 from sistercities.store.base import StoreError
-
-if TYPE_CHECKING:
-    from sistercities.store.remote import RemoteStore
+from sistercities.store.dialect import DIALECTS, Dialect
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-BOTH = "application/sparql-results+json, application/n-triples;q=0.9"
-DATASET_CHECK_S = 10.0
+BOTH = "application/sparql-results+json, application/n-triples;q=0.9"  # = remote.QUERY_ACCEPT
+
 
 class StoreTimeout(StoreError):
     """The store stopped the query for taking too long (or refused it beforehand)."""
@@ -137,106 +134,6 @@ def _depth_zero(head: list[Any], j: int) -> bool:
     return depth == 0
 
 
-class Dialect:
-    """The standard: nothing to change."""
-
-    name = "standard"
-
-    def prepare(self, sparql: str) -> str:
-        return sparql
-
-    def extra_params(self, timeout: float) -> list[tuple[str, str]]:
-        return []
-
-    def dataset(self, store: RemoteStore) -> tuple[list[str], list[str]] | None:
-        return None
-
-    def check(self, resp: requests.Response, where: str) -> None:
-        """Raise if a 2xx answer is not a full answer."""
-
-    def fix(self, body: bytes, media_type: str) -> bytes:
-        """An answer (SPARQL JSON results or N-Triples) with the store's rewritten terms put right."""
-        return body
-
-    def refusal(self, status: int, text: str, where: str) -> StoreError | None:
-        """The error for a 4xx/5xx answer, or None for the usual ones."""
-        return None
-
-
-class VirtuosoDialect(Dialect):
-    name = "virtuoso"
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._dataset: tuple[list[str], list[str]] | None = None
-        self._checked = -DATASET_CHECK_S
-
-    def prepare(self, sparql: str) -> str:
-        form = query_form(sparql)
-        if form == "describe":
-            return 'DEFINE sql:describe-mode "CBD" ' + sparql  # same line: error line numbers stay the user's
-        if form == "select":
-            return order_outside_group(sparql)
-        return sparql
-
-    def extra_params(self, timeout: float) -> list[tuple[str, str]]:
-        return [("timeout", str(int(timeout * 1000)))] if timeout > 0 else []
-
-    def dataset(self, store: RemoteStore) -> tuple[list[str], list[str]] | None:
-        """The served dataset named by the manifest in the store (read again every
-        DATASET_CHECK_S); None if there is none (nothing published yet)."""
-        now = time.monotonic()
-        with self._lock:
-            if now - self._checked < DATASET_CHECK_S:
-                return self._dataset
-            self._checked = now
-        try:
-            found = served_dataset(store)
-        except StoreError:  # store down: ask again next time, never query without the dataset
-            with self._lock:
-                self._checked = -DATASET_CHECK_S
-            raise
-        with self._lock:
-            self._dataset = found
-        return found
-
-    def check(self, resp: requests.Response, where: str) -> None:
-        state = resp.headers.get("X-SQL-State", "")
-        if state == "S1TAT":
-            raise StoreTimeout(f"remote store {where} stopped the query at its time limit and sent "
-                               "partial results (X-SQL-State S1TAT); they were not used")
-        cap = resp.headers.get("X-SPARQL-MaxRows")
-        if cap:
-            raise ResultCapped(f"remote store {where} cut the result at {cap} rows (its ResultSetMaxRows): "
-                               "the answer is incomplete and was not used")
-
-    def fix(self, body: bytes, media_type: str) -> bytes:
-        if _BOOLEAN not in body and _DURATION not in body and _NODE_ID not in body:
-            return body
-        if media_type.endswith("json") or body.lstrip()[:1] == b"{":
-            doc = json.loads(body)
-            for row in doc.get("results", {}).get("bindings", []):
-                for v in row.values():
-                    if v.get("datatype") in (XSD + "boolean", XSD + "duration"):
-                        v["value"] = _canonical(v["datatype"], v.get("value", ""))
-                    elif v.get("type") == "bnode" and v.get("value", "").startswith("nodeID://"):
-                        v["value"] = v["value"][len("nodeID://"):]  # "nodeID://b10001" is no blank node label
-            return json.dumps(doc).encode()
-        return _NT_LITERAL.sub(lambda m: b'"' + _canonical(XSD + m.group(2).decode(), m.group(1).decode()).encode()
-                               + b'"^^<' + XSD.encode() + m.group(2) + b">", body)
-
-    def refusal(self, status: int, text: str, where: str) -> StoreError | None:
-        first = text.split(" SPARQL query:", 1)[0].strip()
-        if "estimated execution time" in first or "exceeds the limit" in first:
-            return StoreTimeout(f"remote store {where} refused the query: {first}")
-        state = _SQLSTATE.match(first)
-        if state and state.group(1) == "S1T00":
-            return StoreTimeout(f"remote store {where} stopped the query: {first}")
-        if 400 <= status < 500 or (state and state.group(1)[:2] in _QUERY_ERRORS):
-            # a 500 for a query's own fault (1/0, STRLEN(1), OFFSET -1) is no outage: never 503 + retry
-            return StoreError(f"remote store {where} answered {status}: {first}")
-        return None
-
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _SQLSTATE = re.compile(r"Virtuoso ([0-9A-Z]{5}) Error")
@@ -269,44 +166,112 @@ def _canonical(datatype: str, value: str) -> str:
     return value
 
 
-DIALECTS: dict[str, type[Dialect]] = {"standard": Dialect, "virtuoso": VirtuosoDialect}
 
 
-def dialect(name: str) -> Dialect | None:
-    """The dialect of the setting STORE_DIALECT; None for ``auto`` (detect)."""
-    if name in ("", "auto"):
+class VirtuosoDialect(Dialect):
+    """OpenLink Virtuoso 7 (see the module docstring)."""
+
+    name = "virtuoso"
+
+    def before(self, method: str, url: str, kw: dict[str, Any]) -> dict[str, Any]:
+        data = kw.get("data")
+        pairs = list(data.items()) if isinstance(data, dict) else data
+        if not isinstance(pairs, list) or not any(isinstance(p, tuple) and p and p[0] == "query" for p in pairs):
+            return kw
+        sparql = next(str(v) for k, v in pairs if k == "query")
+        headers = dict(kw.get("headers") or {})
+        if headers.get("Accept") == BOTH:  # q-values are ignored: one type, by the query form
+            headers["Accept"] = accept_for(sparql)
+        return {**kw, "data": [(k, self.prepare(str(v)) if k == "query" else v) for k, v in pairs], "headers": headers}
+
+    def prepare(self, sparql: str) -> str:
+        form = query_form(sparql)
+        if form == "describe":
+            return 'DEFINE sql:describe-mode "CBD" ' + sparql  # same line: error line numbers stay the user's
+        if form == "select":
+            return order_outside_group(sparql)
+        return sparql
+
+    def after(self, resp: requests.Response) -> None:
+        from sistercities.store.credentials import safe_url
+
+        where = safe_url(resp.url or "")
+        if resp.status_code >= 400:
+            refusal = self.refusal(resp.status_code, _text(resp), where)
+            if refusal is not None:
+                raise refusal
+            return
+        state = resp.headers.get("X-SQL-State", "")
+        if state == "S1TAT":
+            raise StoreTimeout(f"remote store {where} stopped the query at its time limit and sent "
+                               "partial results (X-SQL-State S1TAT); they were not used")
+        cap = resp.headers.get("X-SPARQL-MaxRows")
+        if cap:
+            raise ResultCapped(f"remote store {where} cut the result at {cap} rows (its ResultSetMaxRows): "
+                               "the answer is incomplete and was not used")
+
+    def body(self, body: bytes, resp: requests.Response) -> bytes:
+        return self.fix(body, resp.headers.get("Content-Type", "").split(";")[0].strip().lower())
+
+    def fix(self, body: bytes, media_type: str) -> bytes:
+        """An answer (SPARQL JSON results or N-Triples) with Virtuoso's rewritten terms put right."""
+        if _BOOLEAN not in body and _DURATION not in body and _NODE_ID not in body:
+            return body
+        if media_type.endswith("json") or body.lstrip()[:1] == b"{":
+            doc = json.loads(body)
+            for row in doc.get("results", {}).get("bindings", []):
+                for v in row.values():
+                    if v.get("datatype") in (XSD + "boolean", XSD + "duration"):
+                        v["value"] = _canonical(v["datatype"], v.get("value", ""))
+                    elif v.get("type") == "bnode" and v.get("value", "").startswith("nodeID://"):
+                        v["value"] = v["value"][len("nodeID://"):]  # "nodeID://b10001" is no blank node label
+            return json.dumps(doc).encode()
+        return _NT_LITERAL.sub(lambda m: b'"' + _canonical(XSD + m.group(2).decode(), m.group(1).decode()).encode()
+                               + b'"^^<' + XSD.encode() + m.group(2) + b">", body)
+
+    def refusal(self, status: int, text: str, where: str) -> StoreError | None:
+        """The error for a 4xx/5xx answer, or None for the usual handling."""
+        first = text.split(" SPARQL query:", 1)[0].strip()
+        if "estimated execution time" in first or "exceeds the limit" in first:
+            return StoreTimeout(f"remote store {where} refused the query: {first}")
+        state = _SQLSTATE.match(first)
+        if state and state.group(1) == "S1T00":
+            return StoreTimeout(f"remote store {where} stopped the query: {first}")
+        if 400 <= status < 500 or (state and state.group(1)[:2] in _QUERY_ERRORS):
+            # a 500 for a query's own fault (1/0, STRLEN(1), OFFSET -1) is no outage: never 503 + retry
+            return StoreError(f"remote store {where} answered {status}: {first}")
         return None
-    if name not in DIALECTS:
-        raise StoreError(f"STORE_DIALECT must be auto, {' or '.join(DIALECTS)}, got {name!r}")
-    return DIALECTS[name]()
 
 
-def detect(resp: requests.Response) -> Dialect | None:
-    """The dialect the ``Server`` header of an answer names, if any."""
-    return VirtuosoDialect() if resp.headers.get("Server", "").startswith("Virtuoso/") else None
+class AutoDialect(Dialect):
+    """``STORE_DIALECT=auto``: the standard until an answer's ``Server`` header names
+    Virtuoso (``Virtuoso/07.20.3229 (Linux)``), then :class:`VirtuosoDialect`."""
+
+    name = "auto"
+
+    def __init__(self) -> None:
+        self.inner: Dialect = Dialect()
+        self.detected = False
+
+    def before(self, method: str, url: str, kw: dict[str, Any]) -> dict[str, Any]:
+        return self.inner.before(method, url, kw)
+
+    def after(self, resp: requests.Response) -> None:
+        if not self.detected:
+            self.detected = True
+            if resp.headers.get("Server", "").startswith("Virtuoso/"):
+                self.inner = VirtuosoDialect()
+        self.inner.after(resp)
+
+    def body(self, body: bytes, resp: requests.Response) -> bytes:
+        return self.inner.body(body, resp)
 
 
-def served_dataset(store: RemoteStore) -> tuple[list[str], list[str]] | None:
-    """(default graphs, named graphs) of the release the store serves: the manifest's
-    ``store`` key (``default_graph``, ``named_graphs``) written by the publisher, else its
-    ``graphs`` (then the default graph is their union).  Asked of the pointer graph alone."""
-    from sistercities.store.manifest import manifest_query, release_graph
-
-    base = store.genid[: -len(".well-known/genid/")] if store.genid else ""
-    if not base:
-        return None
-    resp = store.request("POST", store.endpoint,
-                         data={"query": manifest_query(base), "named-graph-uri": release_graph(base)},
-                         headers={"Accept": RESULTS_JSON})
+def _text(resp: requests.Response) -> str:
     try:
-        rows = json.loads(resp.content).get("results", {}).get("bindings", [])
-        manifest = json.loads(rows[0]["m"]["value"]) if rows else None
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
-    if not isinstance(manifest, dict):
-        return None
-    where = manifest.get("store")
-    if isinstance(where, dict) and where.get("default_graph") and where.get("named_graphs"):
-        return [str(where["default_graph"])], [str(g) for g in where["named_graphs"]]
-    graphs = [str(g["iri"]) for g in manifest.get("graphs", []) if isinstance(g, dict) and g.get("iri")]
-    return (graphs, graphs) if graphs else None
+        return re.sub(r"\s+", " ", resp.text[:2000]).strip()
+    except requests.exceptions.RequestException:
+        return ""
+
+
+DIALECTS.update({"virtuoso": VirtuosoDialect, "auto": AutoDialect})

@@ -25,6 +25,7 @@ from sistercities.documents import Documents, PageNotFound, render
 from sistercities.iripath import BadPath, iri_for, raw_request_path, split_extension
 from sistercities.jsonld_context import build_context
 from sistercities.search import LabelIndex, wikidata_qid
+from sistercities.store import StoreError
 from sistercities.uris import URLs
 from sistercities.views.common import error, site, urls
 
@@ -87,6 +88,10 @@ class Deref:
     def _build_index(self) -> None:
         try:
             self.index = LabelIndex(self.docs.store, self.docs.base)
+        except StoreError as e:
+            log.warning("building the label index failed (will retry): %s", e)
+            with self._index_lock:
+                self._index_thread = None
         except Exception:
             log.exception("building the label index failed")
             with self._index_lock:
@@ -306,6 +311,8 @@ def _html(d: Deref, iri: str, kind: str, langs: list[str]) -> str:
     if render_resource is not None:
         try:
             page = render_resource(s.store, iri, urls=urls(), langs=langs, release=s.release, settings=s.settings)
+        except StoreError:  # the store is down or slow: 503 (app.py), not a plain page
+            raise
         except Exception:  # a broken page template must not turn a known resource into a 500
             log.exception("render_resource failed for <%s>; serving the plain page", iri)
             page = None

@@ -7,6 +7,7 @@ running :mod:`~sistercities.sparql.executor`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ from sistercities.sparql import baseiri, examples, formats, hints, safety, vocab
 from sistercities.sparql.executor import Job, Outcome, run_local, run_remote
 from sistercities.sparql.protocol import ALLOW, ProtocolError, QueryRequest, parse_request
 from sistercities.sparql.table import Table, from_json, from_ntriples
-from sistercities.store import EmbeddedStore, RemoteStore
+from sistercities.store import EmbeddedStore, RemoteStore, StoreError
 from sistercities.views.common import error, site, urls
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,9 @@ def _hints(query: str) -> list[hints.Hint]:
         declared = _declared.get((store, base, str(release.path), release.version),
                                  lambda: (r["term"].value for r in store.select(hints.declared_query(base))))
         return hints.undeclared(query, base, declared)
+    except StoreError as e:
+        log.warning("could not check the query's terms against the ontology: %s", e)
+        return []
     except Exception:  # a hint is a nicety: log, answer without it
         log.warning("could not check the query's terms against the ontology", exc_info=True)
         return []
@@ -136,6 +140,8 @@ def _editor_data() -> str:
         try:
             found = _terms.get((store, base, str(release.path), release.version),
                                lambda: vocab.terms(store.select(vocab.terms_query(base)), base))
+        except StoreError as e:
+            log.warning("could not read the ontology's terms for the query editor: %s", e)
         except Exception:  # completion is a nicety: log, serve the page without it
             log.warning("could not read the ontology's terms for the query editor", exc_info=True)
     return vocab.editor_data(found, base, examples.prefixes(base))
@@ -174,6 +180,10 @@ def _execute(req: QueryRequest, info: safety.QueryInfo, job: Job) -> Outcome:
         outside = [g for g in (*named, *req.default_graphs, *req.named_graphs) if not local.is_local(g)]
         if outside:
             return Outcome("forbidden", message=f"Graphs outside this dataset cannot be queried: {', '.join(outside)}")
+        if not req.has_protocol_dataset and not info.has_dataset_clause:
+            ds = s.store.served_dataset()  # the release's graphs, not the staged ones next to them
+            if ds is not None:
+                job = dataclasses.replace(job, default_graphs=ds[0], named_graphs=ds[1])
         return run_remote(s.store, job, timeout)
     assert isinstance(s.store, EmbeddedStore)
     return run_local(s.store.ox, job, timeout, max_memory=int(s.settings["MAX_QUERY_MEMORY"]) << 20)
