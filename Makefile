@@ -42,6 +42,8 @@ test: lint
 	-scripts/install-browser
 	@# Debian wrk and nginx for the benchmark harness tests (likewise)
 	-scripts/install-bench-tools
+	@# Debian virtuoso-opensource for the server suite on Virtuoso (likewise; not root: those tests skip with the reason)
+	-scripts/install-virtuoso
 	$(BIN)/python -m pytest
 
 # the property-based request tests with many more examples than `make test` runs (FUZZ_PROFILE=ci for the short run)

@@ -280,15 +280,14 @@ def start_oxigraph_rw(location: Path, log: Path | None = None) -> tuple[subproce
     proc = subprocess.Popen([str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"oxigraph serve exited with {proc.returncode}")
-        try:
-            if requests.get(root + "/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                return proc, root
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    stop_server(proc)
-    raise RuntimeError("oxigraph serve did not answer within 30 s")
+    wait_until_answers(proc, root + "/query?query=ASK%7B%7D", "oxigraph serve")
+    return proc, root
+
+
+# --- a private OpenLink Virtuoso loaded with the build (tests/virtuoso.py) --------------------------
+
+@pytest.fixture(scope="session")
+def virtuoso(_backends: Callable[[str], Backend]) -> Backend:
+    """The ``virtuoso`` backend (started once per session, shared with the parametrised
+    modules); skips with the reason when Virtuoso cannot be installed here."""
+    return _backends("virtuoso")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -187,7 +188,9 @@ def _ordered(store: Store, tw: str, base: str, kind: Kind, s: str) -> list[Row]:
     order = f"DESC({first})" if desc else first
     if key == "date":
         order = f"(!BOUND(?date)) {order}"  # undated last either way
-    q = (f"SELECT ?s {' '.join(proj)} WHERE {{ {where} {' '.join(opt)} }} GROUP BY ?s "
+    # grouped in a subquery, ordered outside: the same on every store, and Virtuoso refuses an
+    # ORDER BY expression over an aggregate's alias (``!BOUND(?date)``) next to the GROUP BY
+    q = (f"SELECT * WHERE {{ {{ SELECT ?s {' '.join(proj)} WHERE {{ {where} {' '.join(opt)} }} GROUP BY ?s }} }} "
          f"ORDER BY {order} ?name ?s")
     return [(r["s"].value, r["date"].value if "date" in r else "", int(r["np"].value) if "np" in r else 0)
             for r in store.select(q)]
@@ -199,19 +202,23 @@ def _fill(store: Store, tw: str, kind: Kind, items: list[Item], langs: Sequence[
         return
     cols = ([kind.partners] if kind.partners and not kind.partners.count else []) + list(kind.columns)
     vals = " ".join(f"<{i.iri}>" for i in items)
-    labels = "|".join(f"<{p}>" for p in LABELS)
+    # the label property is asked for, so that names rank by LABELS whatever order the store answers in
+    labels = "VALUES ?lp { " + " ".join(f"<{p}>" for p in LABELS) + " }"
     names: dict[str, list[ox.Literal]] = {}
     found: dict[tuple[str, int], list[ox.NamedNode | ox.Literal]] = {}
-    for r in store.select(f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {vals} }} ?s {labels} ?l }}"):
-        names.setdefault(r["s"].value, []).append(r["l"])
+
+    def add_names(rows: list[dict[str, Any]]) -> None:
+        for r in sorted(rows, key=lambda r: LABELS.index(r["lp"].value)):  # stable: the store's order within one
+            names.setdefault(r["s"].value, []).append(r["l"])
+
+    add_names(store.select(f"SELECT ?s ?lp ?l WHERE {{ VALUES ?s {{ {vals} }} {labels} ?s ?lp ?l }}"))
     for n, col in enumerate(cols):
         for r in store.select(f"SELECT DISTINCT ?s ?v WHERE {{ VALUES ?s {{ {vals} }} ?s {_path(tw, col)} ?v }}"):
             if isinstance(r["v"], ox.NamedNode | ox.Literal):
                 found.setdefault((r["s"].value, n), []).append(r["v"])
     targets = " ".join(sorted({f"<{v.value}>" for vs in found.values() for v in vs if isinstance(v, ox.NamedNode)}))
     if targets:
-        for r in store.select(f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {targets} }} ?s {labels} ?l }}"):
-            names.setdefault(r["s"].value, []).append(r["l"])
+        add_names(store.select(f"SELECT ?s ?lp ?l WHERE {{ VALUES ?s {{ {targets} }} {labels} ?s ?lp ?l }}"))
 
     def cell(v: ox.NamedNode | ox.Literal) -> Cell:
         if isinstance(v, ox.NamedNode):

@@ -41,6 +41,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", "", "Public root URL of the service (e.g. https://twinning.example.org); empty = the requesting host."),
     Setting("TRUSTED_PROXIES", 0, "Reverse-proxy hops whose X-Forwarded-For/-Proto/-Host are trusted; 0 = none (ignored).", int),
     Setting("STORE_URL", "", "SPARQL 1.1 query endpoint of a remote store; empty = the embedded pyoxigraph store of the build."),
+    Setting("STORE_DIALECT", "auto", "How the remote store departs from the standard: standard, virtuoso, or auto (its Server header)."),
     Setting("STORE_UPDATE_URL", "", "SPARQL 1.1 Update endpoint of the remote store, for publishing (credentials: see Remote store)."),
     Setting("DUMPS_DIR", "", "With STORE_URL and no local build: folder of the published dump files (e.g. a copy or mount); empty = none."),
     Setting("STORE_GSP_URL", "", "SPARQL 1.1 Graph Store Protocol endpoint of the remote store, for publishing; empty = Update."),

@@ -199,6 +199,7 @@ def run_local(store: ox.Store, job: Job, timeout: float, max_memory: int = 0) ->
 
 
 _LINE_COL = re.compile(r"error at (\d+):(\d+)")
+_LINE = re.compile(r"(SPARQL compiler, line )(\d+)")  # Virtuoso's
 
 
 def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
@@ -206,6 +207,7 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
     a SPARQL endpoint), with the same deadline and size limit.  A store that is down, slow or
     overloaded is ``unavailable`` (503 + Retry-After), a query it refuses a ``query_error``."""
     from sistercities.store import RemoteStore, StoreError, StoreUnavailable
+    from sistercities.store.virtuoso import ResultCapped, StoreTimeout
 
     if not isinstance(store, RemoteStore):
         store = RemoteStore(str(store), timeout=timeout, creds={})
@@ -222,16 +224,36 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
     except OverflowError:
         return Outcome("too_large", message=f"The result is larger than {job.max_bytes} bytes "
                                             "(MAX_RESULT_BYTES) and was not sent.")
+    except StoreTimeout:
+        return stopped
+    except ResultCapped as e:
+        return Outcome("too_large", message=f"The result has more rows than the store sends ({e}).")
     except StoreUnavailable as e:
         if "did not answer within" in str(e):
             return stopped
         return Outcome("unavailable", message=f"The data store is unavailable: {e}.")
     except StoreError as e:  # 4xx: the store refused the query
-        message = str(e).split(": ", 1)[-1]
+        message = _local_syntax_error(query) if store.dialect.name != "standard" else ""
+        message = message or str(e).split(": ", 1)[-1]
         if query != job.query:  # with_base added a line in front: count lines as the user wrote them
             message = _LINE_COL.sub(lambda m: f"error at {max(int(m.group(1)) - 1, 1)}:{m.group(2)}", message)
+            message = _LINE.sub(lambda m: f"{m.group(1)}{max(int(m.group(2)) - 1, 1)}", message)
         return Outcome("query_error", message=message)
     return _as_asked(store, body, asked, job)
+
+
+def _local_syntax_error(query: str) -> str:
+    """Our own parser's message (with line and column) when ``query`` is not valid SPARQL, so
+    a store whose messages lack a position (Virtuoso: "line 1", no column) says the same as
+    the embedded store; '' when it parses (the store refused it for its own reason).
+    pyoxigraph evaluates lazily, so an empty store only parses and plans the query."""
+    try:
+        ox.Store().query(query)
+    except SyntaxError as e:
+        return str(e)
+    except Exception:  # anything else is not a syntax error: keep the store's message
+        return ""
+    return ""
 
 
 # The store is asked for SPARQL JSON results or N-Triples, whatever the client wants: both are

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sistercities.store import virtuoso as _virtuoso  # noqa: F401 - registers the virtuoso and auto dialects
 from sistercities.store.base import GraphData, Row, Store, StoreError, StoreUnavailable, Term, iri_ok
 from sistercities.store.embedded import EmbeddedStore, check_store
 from sistercities.store.manifest import read_release
@@ -35,7 +36,7 @@ def remote_from_settings(settings: dict[str, Any]) -> RemoteStore:
     return RemoteStore(
         settings["STORE_URL"], timeout=float(settings["QUERY_TIMEOUT"]),
         update_url=str(settings.get("STORE_UPDATE_URL") or ""), gsp_url=str(settings.get("STORE_GSP_URL") or ""),
-        base=str(settings.get("BASE_IRI") or ""), dialect=_dialect(str(settings.get("STORE_DIALECT") or "standard")),
+        base=str(settings.get("BASE_IRI") or ""), dialect=_dialect(str(settings.get("STORE_DIALECT") or "auto")),
     )
 
 

@@ -21,8 +21,9 @@ class Dialect:
         return kw
 
     def after(self, resp: requests.Response) -> None:
-        """Check an answer's status line and headers (e.g. raise :class:`StoreUnavailable`
-        for a partial answer a store marks as such)."""
+        """Check an answer's status line and headers, before the usual handling of its status
+        (e.g. raise :class:`StoreUnavailable` for a partial answer a store marks as such, or
+        :class:`StoreError` for a 500 that is the query's own fault)."""
 
     def body(self, body: bytes, resp: requests.Response) -> bytes:
         """The body of an answer, fixed if need be."""

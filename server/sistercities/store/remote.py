@@ -140,6 +140,11 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"remote store {where} unreachable: {_reason(e)}") from None
         except requests.exceptions.RequestException as e:
             raise StoreUnavailable(f"remote store {where} failed: {type(e).__name__}") from None
+        try:  # first: a dialect may tell a refusal from an outage, or a partial answer from a full one
+            self.dialect.after(resp)
+        except StoreError:
+            resp.close()
+            raise
         if resp.status_code >= 500 or resp.status_code in (408, 429):
             text = _snippet(resp)
             resp.close()
@@ -148,11 +153,6 @@ class RemoteStore(Store):
             text = _snippet(resp)
             resp.close()
             raise StoreError(f"remote store {where} answered {resp.status_code}: {text}")
-        try:
-            self.dialect.after(resp)
-        except StoreError:
-            resp.close()
-            raise
         return resp
 
     def read_body(self, resp: requests.Response, started: float, limit: int = 0) -> bytes:
