@@ -24,15 +24,12 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
-import sys
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import requests
 
 from sistercities.release import current
 from sistercities.store import RemoteStore
@@ -93,27 +90,10 @@ def publish_dumps(store: RemoteStore, build_dir: Path, base: str) -> None:
 
 
 def start_oxigraph_rw(location: Path, log: Path | None = None, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """``oxigraph serve`` (read-write) on loopback; (process, root URL) once it answers."""
-    from conftest import free_port, stop_server
+    """``oxigraph serve`` (read-write) on loopback; (process, root URL) once it answers (conftest's)."""
+    from conftest import start_oxigraph_rw as start
 
-    binary = Path(sys.executable).parent / "oxigraph"
-    port = port or free_port()
-    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen([str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"oxigraph serve exited with {proc.returncode}")
-        try:
-            if requests.get(root + "/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                return proc, root
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    stop_server(proc)
-    raise RuntimeError("oxigraph serve did not answer within 30 s")
+    return start(location, log, port)
 
 
 def oxigraph(build_dir: Path, workdir: Path) -> tuple[Backend, Callable[[], None]]:

@@ -270,13 +270,14 @@ def wikidata_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         stop_server(proc)
 
 
-def start_oxigraph_rw(location: Path, log: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+def start_oxigraph_rw(location: Path, log: Path | None = None,
+                      port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """A fresh read-write Oxigraph server (``oxigraph serve``) on a free loopback port, its store at
     ``location``; return (process, root URL) once it answers: query at ``/query``, SPARQL Update at
     ``/update``, Graph Store Protocol at ``/store``.  Stop it with :func:`stop_server`."""
     binary = Path(sys.executable).parent / "oxigraph"
-    port = free_port()
-    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    port = port or free_port()  # a given port: the same server started again
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen([str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     root = f"http://127.0.0.1:{port}"
