@@ -14,13 +14,16 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +166,30 @@ def wait_until_answers(proc: subprocess.Popen[bytes], url: str, what: str, secon
         time.sleep(0.1)
     stop_server(proc)
     raise RuntimeError(f"{what} did not answer {url} within {seconds:g} s")
+
+
+def start_loopback_http(handler: type[http.server.BaseHTTPRequestHandler]) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """A throw-away HTTP server on a free loopback port, answering with ``handler`` in a background thread;
+    return (server, root URL).  Stop it with :func:`stop_loopback_http`."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def stop_loopback_http(server: http.server.ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+@contextmanager
+def loopback_http(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[tuple[http.server.ThreadingHTTPServer, str]]:
+    """:func:`start_loopback_http` for the length of a ``with`` block."""
+    server, root = start_loopback_http(handler)
+    try:
+        yield server, root
+    finally:
+        stop_loopback_http(server)
 
 
 def tree_hash(folder: Path) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 import requests
-from tests.conftest import BASE, ROOT, SHARED, start_oxigraph_rw, stop_server
+from tests.conftest import BASE, ROOT, SHARED, start_loopback_http, start_oxigraph_rw, stop_loopback_http, stop_server
 
 from sistercities.build import build as do_build
 from sistercities.publish import Names, Publisher, PublishError, publish_from_settings, read_release
@@ -203,13 +203,10 @@ class Stub:
 
             do_GET = do_POST = do_PUT = do_DELETE = _any
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = start_loopback_http(H)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop_loopback_http(self.server)
 
 
 def test_store_answering_500_mid_load_keeps_old_release(oxigraph: str, built: Release, changed: Release) -> None:

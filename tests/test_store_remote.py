@@ -25,7 +25,7 @@ import pytest
 import requests
 
 from backends import publish_dumps, start_oxigraph_rw
-from conftest import BASE, ROOT, free_port, start_server, stop_server
+from conftest import BASE, ROOT, free_port, loopback_http, start_server, stop_server
 from sistercities.release import Release
 from sistercities.store import EmbeddedStore, RemoteStore, StoreError, StoreUnavailable, read_release
 from sistercities.store.remote import mask_url, safe_url
@@ -205,13 +205,8 @@ class _AuthStub(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def auth_stub() -> Iterator[tuple[http.server.HTTPServer, str]]:
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AuthStub)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield srv, f"http://127.0.0.1:{srv.server_address[1]}/sparql"
-    finally:
-        srv.shutdown()
+    with loopback_http(_AuthStub) as (srv, root):
+        yield srv, root + "/sparql"
 
 
 def test_basic_and_bearer_credentials_are_sent(auth_stub: tuple[http.server.HTTPServer, str]) -> None:
@@ -393,16 +388,11 @@ class _Trickle(http.server.BaseHTTPRequestHandler):
 
 
 def test_a_store_that_trickles_its_answer_is_stopped_at_query_timeout() -> None:
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
+    with loopback_http(_Trickle) as (_, root):
         t0 = time.monotonic()
         with pytest.raises(StoreUnavailable, match="did not answer within 1 s"):
-            RemoteStore(f"http://127.0.0.1:{srv.server_address[1]}/q", timeout=1.0, creds={}).ask("ASK {}")
+            RemoteStore(root + "/q", timeout=1.0, creds={}).ask("ASK {}")
         assert time.monotonic() - t0 < 2.5
-    finally:
-        srv.shutdown()
 
 
 @pytest.mark.parametrize("path", ["/doc/id/city/khabarovsk.ttl", "/doc/shapes/CityShape.nq", "/doc/ontology/City.ttl"])

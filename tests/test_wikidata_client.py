@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+from conftest import free_port, start_loopback_http, stop_loopback_http
 from sistercities import settings
 from sistercities.wikidata.client import MAX_RETRIES, MAX_WAIT, WikidataClient, WikidataError, default_user_agent
+from sistercities.wikidata.files import write_atomic
 
 P190_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a <http://www.wikidata.org/prop/direct/P190> ?b }"
 GOOD = json.dumps({"head": {"vars": ["n"]},
@@ -50,13 +52,11 @@ class Stub:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, root = start_loopback_http(Handler)
+        self.url = root + "/sparql"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        stop_loopback_http(self.server)
 
 
 @pytest.fixture()
@@ -205,8 +205,6 @@ def test_timeout(stub: Callable[[list[Reply]], Stub], tmp_path: Path) -> None:
 
 
 def test_unreachable(tmp_path: Path) -> None:
-    from tests.conftest import free_port
-
     url = f"http://127.0.0.1:{free_port()}/sparql"
     c, _ = _client(url, tmp_path)
     with pytest.raises(WikidataError) as e:
@@ -222,10 +220,6 @@ def test_unresolvable_host(tmp_path: Path) -> None:
 
 
 def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
-    import os
-
-    from sistercities.wikidata.files import write_atomic
-
     old = os.umask(0o022)
     try:
         write_atomic(tmp_path / "data" / "x.ttl", "# x\n")

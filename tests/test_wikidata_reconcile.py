@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import free_port, start_oxigraph, stop_server, tree_hash
+from conftest import free_port, start_loopback_http, start_oxigraph, stop_server, tree_hash
 from miniproject import reconcile_project
 from sistercities.cli import main
 from sistercities.wikidata.reconcile import COLUMNS
@@ -261,7 +261,6 @@ ODD = {"head": {"vars": []}, "results": {"bindings": [
 
 def _stub(body: bytes) -> tuple[object, str]:
     import http.server
-    import threading
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -275,9 +274,8 @@ def _stub(body: bytes) -> tuple[object, str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server, root = start_loopback_http(Handler)
+    return server, root + "/sparql"
 
 
 @pytest.mark.parametrize("body,ok", [

@@ -4,11 +4,12 @@ and a forwarding proxy to a real SPARQL server that can be told to fail from the
 from __future__ import annotations
 
 import http.server
-import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from conftest import loopback_http
 
 
 @dataclass
@@ -46,11 +47,5 @@ def endpoint(b: Behaviour) -> Iterator[str]:
 
         do_GET = do_POST
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_http(Handler) as (_, root):
+        yield root + "/sparql"

@@ -4,6 +4,9 @@ of our twinnings with Wikidata's that the build wrote into the release.  Never c
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from flask import Response, request
 
@@ -23,9 +26,17 @@ def _answer(body: str, mime: str, status: int = 200) -> Response:
     return resp
 
 
-def _data() -> dict | None:  # type: ignore[type-arg]
+@lru_cache(maxsize=4)
+def _read(folder: str) -> tuple[dict[str, Any] | None, str]:
+    """The comparison of a release folder and its JSON body, read once per worker (a release never changes)."""
+    data = read_release_file(Path(folder))
+    body = json.dumps(data, ensure_ascii=False, indent=1) + "\n" if data is not None else ""
+    return data, body
+
+
+def _data() -> dict[str, Any] | None:
     rel = site().release
-    return read_release_file(rel.path) if rel is not None else None
+    return _read(str(rel.path))[0] if rel is not None else None
 
 
 def compare() -> Response:
@@ -44,9 +55,10 @@ def compare() -> Response:
 
 
 def compare_json() -> Response:
-    if site().release is None:
+    rel = site().release
+    if rel is None:
         return error(503, "No build is being served yet: run `sistercities build`.", {"Retry-After": "60"})
-    data = _data()
+    data, body = _read(str(rel.path))
     if data is None:
         return _answer(json.dumps({"error": NONE_YET}) + "\n", JSON, 404)
-    return _answer(json.dumps(data, ensure_ascii=False, indent=1) + "\n", JSON)
+    return _answer(body, JSON)
