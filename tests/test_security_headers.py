@@ -222,3 +222,51 @@ def test_real_browser_reports_no_csp_violation(live_server: str) -> None:
             assert not [m for m in console if "Content Security Policy" in m or "Refused to" in m], console
         finally:
             b.close()
+
+
+# --- framing and CORS on the answers no handler wrote -------------------------------------------
+
+def test_framable_reads_frame_ancestors() -> None:
+    from sistercities.security import framable
+    assert framable("default-src 'none'; frame-ancestors *")
+    assert framable("frame-ancestors https://openrefine.example")
+    assert not framable(CSP)  # ours: frame-ancestors 'none'
+    assert not framable("default-src 'self'")  # no directive: not a licence to frame
+    assert not framable(None)
+    html = security_headers("text/html", csp="default-src 'none'; frame-ancestors *")
+    assert "X-Frame-Options" not in html and html["Referrer-Policy"]
+    assert security_headers("text/html", csp=CSP)["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(("path", "cors"), [
+    ("/sparql", True), ("/sparql/", True), ("/reconcile", True), ("/reconcile/preview", True),
+    ("/sparqlx", False), ("/doc/id/city/khabarovsk.ttl", False), ("/", False),
+])
+def test_cors_table(path: str, cors: bool) -> None:
+    got = security_headers("application/json", path=path)
+    assert (got.get("Access-Control-Allow-Origin") == "*") is cors
+
+
+def test_the_preview_card_may_be_framed_and_says_so_once(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/reconcile/preview", query_string={"id": "https://w3id.org/twinning/id/city/khabarovsk"})
+    assert r.status_code == 200 and r.content_type.startswith("text/html")
+    assert "frame-ancestors *" in r.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in r.headers  # DENY would contradict the policy in older browsers
+    page = client.get("/doc/id/city/khabarovsk.html")
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_method_and_rate_errors_of_the_apis_carry_cors(build_dir) -> None:  # type: ignore[no-untyped-def]
+    """A browser client on another origin (OpenRefine, a SPARQL editor) can read why it was refused."""
+    from sistercities.app import create_app
+    c = create_app({"BUILD_DIR": str(build_dir)}).test_client()
+    for path in ("/sparql", "/reconcile", "/reconcile/suggest/entity"):
+        r = c.put(path)
+        assert r.status_code == 405 and r.headers["Access-Control-Allow-Origin"] == "*", path
+    assert "Access-Control-Allow-Origin" not in c.put("/doc/id/city/khabarovsk.ttl").headers
+    limited = create_app({"BUILD_DIR": str(build_dir), "RATE_LIMIT": 1}).test_client()
+    statuses = [limited.get("/reconcile").status_code for _ in range(3)]
+    assert 429 in statuses
+    r = limited.get("/reconcile")
+    assert r.status_code == 429 and r.headers["Access-Control-Allow-Origin"] == "*"
+    assert "RATE_LIMIT" in r.get_data(as_text=True)

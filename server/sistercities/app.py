@@ -109,7 +109,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     @app.after_request
     def add_security_headers(resp: Response) -> Response:
         # setdefault: a header a handler set deliberately is kept as it is
-        for name, value in security_headers(resp.content_type).items():
+        wanted = security_headers(resp.content_type, csp=resp.headers.get("Content-Security-Policy"),
+                                  path=request.path)
+        for name, value in wanted.items():
             resp.headers.setdefault(name, value)
         return resp
 
