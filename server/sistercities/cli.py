@@ -108,9 +108,12 @@ def validate(ctx: click.Context, project: Path, build_dir: Path | None, skip_sha
 @click.option("--store-query", default=None, metavar="URL", help="Its query endpoint (STORE_URL).")
 @click.option("--store-gsp", default=None, metavar="URL",
               help="Its Graph Store Protocol endpoint, for loading (STORE_GSP_URL); default: Update.")
+@click.option("--store-break-lock", is_flag=True,
+              help="Remove the store's publish lock first (only when its holder is known to be gone).")
 @click.pass_context
 def build(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl: bool, no_validate: bool,
-          force: bool, keep: int, store_update: str | None, store_query: str | None, store_gsp: str | None) -> None:
+          force: bool, keep: int, store_update: str | None, store_query: str | None, store_gsp: str | None,
+          store_break_lock: bool) -> None:
     """Validate, then load everything into a new store, write dumps and the manifest, and publish it.
 
     Invalid input publishes nothing and exits 1; the current release stays.
@@ -135,16 +138,17 @@ def build(ctx: click.Context, project: Path, build_dir: Path | None, skip_shacl:
         raise click.ClickException(f"build failed, nothing published: {e}") from None
     _warnings_hint(_manifest_of(rel), project)
     if store_update or cfg["STORE_UPDATE_URL"]:
-        _publish(ctx, rel, keep, STORE_UPDATE_URL=store_update, STORE_URL=store_query, STORE_GSP_URL=store_gsp,
+        _publish(ctx, rel, keep, store_break_lock, STORE_UPDATE_URL=store_update, STORE_URL=store_query,
+                 STORE_GSP_URL=store_gsp,
                  BUILD_DIR=str(build_dir) if build_dir else None)
     click.echo(str(rel))
 
 
-def _publish(ctx: click.Context, rel: Path, keep: int, **overrides: Any) -> None:
+def _publish(ctx: click.Context, rel: Path, keep: int, break_lock: bool, **overrides: Any) -> None:
     from sistercities.publish import PublishError, publish_from_settings
 
     try:
-        publish_from_settings(_settings(ctx, **overrides), rel, keep=keep, log=_err)
+        publish_from_settings(_settings(ctx, **overrides), rel, keep=keep, log=_err, break_lock=break_lock)
     except PublishError as e:
         raise click.ClickException(f"built {rel.name}, but {e}") from None
 

@@ -3,6 +3,7 @@
 * :mod:`~sistercities.publish.gsp` — SPARQL 1.1 Graph Store Protocol client.
 * :mod:`~sistercities.publish.update` — SPARQL 1.1 Update client.
 * :mod:`~sistercities.publish.names` — its graph names, and :func:`read_release`.
+* :mod:`~sistercities.publish.lock` — one publisher at a time (a ticket in the pointer graph).
 * :mod:`~sistercities.publish.release` — the protocol: stage under release-specific
   graph names, verify counts, switch in one Update request, clean up (read its docstring).
 
@@ -27,7 +28,7 @@ PUBLISH_TIMEOUT = 900.0
 
 
 def publish_from_settings(settings: dict[str, Any], release_path: Path, *, keep: int = 3,
-                          chunk_bytes: int | None = None, log: Log | None = None) -> Result:
+                          chunk_bytes: int | None = None, log: Log | None = None, break_lock: bool = False) -> Result:
     """Publish the release at ``release_path`` into the store of ``STORE_URL`` /
     ``STORE_UPDATE_URL`` / ``STORE_GSP_URL`` (credentials from the environment)."""
     from sistercities.store.remote import RemoteStore
@@ -50,7 +51,7 @@ def publish_from_settings(settings: dict[str, Any], release_path: Path, *, keep:
     if chunk_bytes:
         kw["chunk_bytes"] = chunk_bytes
     try:
-        return Publisher(http, update_url=update_url, gsp_url=gsp_url, **kw).publish(rel, keep=keep)
+        return Publisher(http, update_url=update_url, gsp_url=gsp_url, **kw).publish(rel, keep=keep, break_lock=break_lock)
     except StoreError as e:
         raise PublishError(f"publish failed before anything was loaded, the store is unchanged: {e}") from None
     finally:

@@ -3,7 +3,8 @@
 The protocol (``sistercities build --store-update URL --store-query URL [--store-gsp URL]``):
 
 1. **Build locally** as always (validate, store, dumps, manifest): nothing goes to the
-   remote store unless the build is complete and valid.
+   remote store unless the build is complete and valid.  Then take the store's publish
+   lock (:mod:`sistercities.publish.lock`): one publisher at a time.
 2. **Clean up** what failed or interrupted publishes left behind: every release the pointer
    graph names as loaded (``<BASE>release/<v>> <BASE>ontology/stagedGraph <g>``, written
    *before* its graphs are loaded) but not as published (``dct:issued``) has its graphs
@@ -67,6 +68,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from sistercities.publish.gsp import GraphStore
+from sistercities.publish.lock import LockHeld, PublishLock
 from sistercities.publish.names import Names, read_release
 from sistercities.publish.update import UpdateClient, literal, ntriples_line
 from sistercities.release import Release
@@ -110,6 +112,7 @@ class Publisher:
         self.gsp = GraphStore(http, gsp_url) if gsp_url else None
         self.chunk_bytes = chunk_bytes
         self.log = log
+        self._lock: PublishLock | None = None
 
     # -- reading the store (never through a reader's dataset: the staged graphs must be seen) --
 
@@ -149,6 +152,8 @@ class Publisher:
     # -- writing --
 
     def _send(self, graph: str, body: bytes) -> None:
+        if self._lock is not None:
+            self._lock.renew()
         if self.gsp is not None:
             self.gsp.post(graph, body)
         else:
@@ -193,12 +198,29 @@ class Publisher:
         objs = ", ".join(f"<{names.staged(version, g)}>" for g in graphs)
         self.update.run(f"INSERT DATA {{ GRAPH <{names.pointer}> {{ <{names.release(version)}> <{names.staged_p}> {objs} }} }}")
 
-    def publish(self, release: Release, *, keep: int = 3) -> Result:
-        """Publish ``release`` (a local build); see the module docstring."""
+    def publish(self, release: Release, *, keep: int = 3, break_lock: bool = False) -> Result:
+        """Publish ``release`` (a local build) holding the store's publish lock
+        (:mod:`sistercities.publish.lock`); see the module docstring."""
         t0 = time.perf_counter()
+        names = Names(str(release.manifest["base_iri"]))
+        lock = PublishLock(self.select, self.update.run, names)
+        try:
+            lock.acquire(break_lock=break_lock)
+        except LockHeld as e:
+            raise PublishError(f"{e}; nothing was published") from None
+        self._lock = lock
+        try:
+            return self._publish(release, names, keep, t0)
+        finally:
+            self._lock = None
+            try:
+                lock.release()
+            except StoreError as e:  # the next publish sees the ticket as abandoned after LOCK_TTL
+                self.log(f"could not remove the publish lock from the store: {e}; run again with --store-break-lock")
+
+    def _publish(self, release: Release, names: Names, keep: int, t0: float) -> Result:
         manifest = release.manifest
         base, version = str(manifest["base_iri"]), release.version
-        names = Names(base)
         served = read_release(self.select, base)
         served_version = str(served["version"]) if served else None
         if served_version == version:
