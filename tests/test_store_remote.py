@@ -440,8 +440,8 @@ def test_a_dialect_sees_every_request_and_answer(auth_stub: tuple[http.server.HT
     seen: list[str] = []
 
     class Marking(Dialect):
-        def before(self, method: str, url: str, kw: dict[str, object]) -> dict[str, object]:
-            seen.append(method)
+        def before(self, method: str, url: str, kw: dict[str, object], *, timeout: float = 0) -> dict[str, object]:
+            seen.append(f"{method} {timeout:g}")
             return kw
 
         def after(self, resp: requests.Response) -> None:
@@ -451,5 +451,5 @@ def test_a_dialect_sees_every_request_and_answer(auth_stub: tuple[http.server.HT
         def body(self, body: bytes, resp: requests.Response) -> bytes:
             return body.replace(b"true", b"false")
 
-    assert RemoteStore(url, creds={}, dialect=Marking()).ask("ASK {}") is False
-    assert seen == ["POST"]
+    assert RemoteStore(url, creds={}, dialect=Marking(), timeout=7).ask("ASK {}") is False
+    assert seen == ["POST 7"]  # the dialect knows how long the client waits

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -135,11 +136,37 @@ def test_partial_anytime_results_are_a_timeout_never_an_answer(virtuoso: Backend
     assert r.status_code == 200 and r.headers.get("X-SQL-State") == "S1TAT"  # 200 with partial rows
     with pytest.raises(StoreTimeout, match="partial results"):
         VirtuosoDialect().after(r)
-    # through us: Virtuoso is told QUERY_TIMEOUT (it answers partial rows on 2 s steps after it),
-    # so either it or our own read timeout stops the query: an error, never rows
-    short = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=VirtuosoDialect(), timeout=1)
-    with pytest.raises(StoreError, match=r"partial results|did not answer within 1 s"):
+    # through us: Virtuoso is told how long we wait (it stops on 2 s steps), so a query we give
+    # up on does not run on inside it: with 6 s it stops at 4 s, before our own read timeout
+    short = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=VirtuosoDialect(), timeout=6)
+    t = time.monotonic()
+    with pytest.raises(StoreTimeout, match="partial results"):
         short.select(SLOW)
+    assert time.monotonic() - t < 6
+    # shorter than one step: our read timeout may come first, and Virtuoso's work still ends at 2 s
+    tiny = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=VirtuosoDialect(), timeout=1)
+    with pytest.raises(StoreError, match=r"partial results|did not answer within 1 s"):
+        tiny.select(SLOW)
+    t = time.monotonic()
+    assert remote_ask_soon(virtuoso)
+    assert time.monotonic() - t < 3
+
+
+def remote_ask_soon(virtuoso: Backend) -> bool:
+    r = _post(virtuoso, "ASK {}", "application/sparql-results+json")
+    return r.status_code == 200
+
+
+@pytest.mark.parametrize(("timeout", "ms"), [(0.3, 500), (1, 500), (2.4, 500), (2.5, 2000), (5, 4000), (10, 8000),
+                                             (10.5, 10000), (30, 28000)])
+def test_virtuoso_is_told_a_timeout_it_meets_before_we_give_up(timeout: float, ms: int) -> None:
+    from sistercities.store.virtuoso import anytime_ms
+    assert anytime_ms(timeout) == ms
+    kw = VirtuosoDialect().before("POST", "http://v/sparql", {"data": [("query", "ASK {}"), ("timeout", "99")]},
+                                  timeout=timeout)
+    assert [v for k, v in kw["data"] if k == "timeout"] == [str(ms)]  # ours replaces any other
+    assert Dialect().before("POST", "http://v/sparql", {"data": [("query", "ASK {}")]}, timeout=timeout) == {
+        "data": [("query", "ASK {}")]}  # the standard dialect sends nothing of the kind
 
 
 def test_a_too_expensive_query_is_refused_as_a_timeout_not_an_outage(virtuoso: Backend) -> None:

@@ -16,8 +16,9 @@ class Dialect:
 
     name = "standard"
 
-    def before(self, method: str, url: str, kw: dict[str, Any]) -> dict[str, Any]:
-        """The keyword arguments of a request about to be sent (params, data, headers)."""
+    def before(self, method: str, url: str, kw: dict[str, Any], *, timeout: float = 0) -> dict[str, Any]:
+        """The keyword arguments of a request about to be sent (params, data, headers);
+        ``timeout``: the seconds the client waits for its answer (0: unknown)."""
         return kw
 
     def after(self, resp: requests.Response) -> None:

@@ -129,7 +129,7 @@ class RemoteStore(Store):
         with a message naming the endpoint (never its credentials)."""
         where = safe_url(url)
         timeout = (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
-        kw = self.dialect.before(method, url, kw)
+        kw = self.dialect.before(method, url, kw, timeout=self.timeout)
         try:
             resp = self.session().request(method, url, timeout=timeout, stream=stream, allow_redirects=False, **kw)
         except requests.exceptions.ConnectTimeout:

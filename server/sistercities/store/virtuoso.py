@@ -22,7 +22,11 @@ Virtuoso 7 (measured on Debian's ``virtuoso-opensource`` 7.2.5, see the README t
   is refused (:class:`ResultCapped`), never served as the full result.
 * **Anytime queries**: with a ``timeout`` it answers 200 with *partial* results, flagged
   by ``X-SQL-State: S1TAT`` (also at ``[SPARQL] MaxQueryExecutionTime``); that is a
-  timeout (:class:`StoreTimeout`), never an answer.
+  timeout (:class:`StoreTimeout`), never an answer.  Every query is sent with the
+  ``timeout`` parameter (:func:`anytime_ms`) so Virtuoso stops its work before our client
+  gives up waiting (without it, a query we abandoned at ``QUERY_TIMEOUT`` ran on inside
+  Virtuoso up to its own ``MaxQueryExecutionTime``); it stops on 2-second steps (measured:
+  ``timeout=500``…``2000`` → answer at 2.0 s, ``3000`` → 4.0 s).
 * **Typed literals come back rewritten**: ``"true"^^xsd:boolean`` as ``"1"``, a
   year-month ``xsd:duration`` (``"P3Y"``) as its number of months (``"36"``), a day-time
   one (``"P1D"``) as seconds (``"86400.0"``), neither a valid lexical form; numbers in
@@ -77,6 +81,15 @@ def query_form(sparql: str) -> str | None:
     """``select``, ``construct``, ``describe``, ``ask`` or None (not a query we can read)."""
     form = analyse(sparql).form
     return form.lower() if form else None
+
+
+def anytime_ms(timeout: float) -> int:
+    """The ``timeout`` parameter (ms) that makes Virtuoso stop before a client waiting
+    ``timeout`` seconds gives up: Virtuoso stops on the next 2-second step after it, so
+    the largest whole step at least half a second short of ``timeout`` (500 ms at least:
+    below ~2.5 s the client's own deadline may still come first; the work ends at 2 s)."""
+    steps = int((timeout - 0.5) // 2)
+    return max(500, steps * 2000)
 
 
 def accept_for(sparql: str) -> str:
@@ -173,7 +186,7 @@ class VirtuosoDialect(Dialect):
 
     name = "virtuoso"
 
-    def before(self, method: str, url: str, kw: dict[str, Any]) -> dict[str, Any]:
+    def before(self, method: str, url: str, kw: dict[str, Any], *, timeout: float = 0) -> dict[str, Any]:
         data = kw.get("data")
         pairs = list(data.items()) if isinstance(data, dict) else data
         if not isinstance(pairs, list) or not any(isinstance(p, tuple) and p and p[0] == "query" for p in pairs):
@@ -182,7 +195,10 @@ class VirtuosoDialect(Dialect):
         headers = dict(kw.get("headers") or {})
         if headers.get("Accept") == BOTH:  # q-values are ignored: one type, by the query form
             headers["Accept"] = accept_for(sparql)
-        return {**kw, "data": [(k, self.prepare(str(v)) if k == "query" else v) for k, v in pairs], "headers": headers}
+        out = [(k, self.prepare(str(v)) if k == "query" else v) for k, v in pairs if k != "timeout"]
+        if timeout > 0:
+            out.append(("timeout", str(anytime_ms(timeout))))
+        return {**kw, "data": out, "headers": headers}
 
     def prepare(self, sparql: str) -> str:
         form = query_form(sparql)
@@ -253,8 +269,8 @@ class AutoDialect(Dialect):
         self.inner: Dialect = Dialect()
         self.detected = False
 
-    def before(self, method: str, url: str, kw: dict[str, Any]) -> dict[str, Any]:
-        return self.inner.before(method, url, kw)
+    def before(self, method: str, url: str, kw: dict[str, Any], *, timeout: float = 0) -> dict[str, Any]:
+        return self.inner.before(method, url, kw, timeout=timeout)
 
     def after(self, resp: requests.Response) -> None:
         if not self.detected:
