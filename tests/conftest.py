@@ -110,8 +110,10 @@ def backend(request: pytest.FixtureRequest, _backends: Callable[[str], Backend])
 
 
 @pytest.fixture()
-def app(backend: Backend):  # type: ignore[no-untyped-def]
-    app = create_app(backend.config)
+def app(backend: Backend, tmp_path: Path):  # type: ignore[no-untyped-def]
+    # each test's app has its own shared cache (sistercities.cache): what one test cached must not
+    # answer another test's request (a store made to fail, a renderer replaced)
+    app = create_app({"SHARED_CACHE_DIR": str(tmp_path / "shared-cache"), **backend.config})
     app.config["TESTING"] = True
     return app
 

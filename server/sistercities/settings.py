@@ -53,6 +53,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CLIENT_QUERIES", 0, "SPARQL queries one client address may run at once; beyond, 429 + Retry-After; 0 = off.", int),
     Setting("PAGE_SIZE", 200, "Incoming links shown in one resource document before paging.", int),
     Setting("CACHE_MAX_AGE", 3600, "Cache-Control max-age, in seconds, of resource documents.", int),
+    Setting("SPARQL_MAX_AGE", 3600, "Cache-Control max-age, in seconds, of SPARQL results (each has a strong ETag, new per release).",
+            int),
+    Setting("SHARED_CACHE", True, "Keep SPARQL results and rendered documents in a cache on disk shared by every worker; "
+            "false = each worker queries and renders itself.", bool),
+    Setting("SHARED_CACHE_DIR", "", "Folder of the shared cache (one sub-folder per release; other releases' are removed); "
+            "empty = `BUILD_DIR/cache`."),
+    Setting("SHARED_CACHE_MAX_BYTES", 1 << 30, "Size bound of the shared cache, in bytes (the least recently stored go first).", int),
+    Setting("SHARED_CACHE_MAX_ENTRY", 4 << 20, "Largest answer kept in the shared cache, in bytes; larger are answered, not kept.", int),
     Setting("TITLE", "Sister Cities: a knowledge graph of city twinning", "Title of the dataset and the catalogue."),
     Setting("PUBLISHER_NAME", "The sistercities project", "Publisher named in the catalogue (foaf:name)."),
     Setting("PUBLISHER_URL", "https://w3id.org/twinning/", "Publisher's home page."),

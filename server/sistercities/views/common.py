@@ -6,10 +6,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, render_template, request
 
+from sistercities.cache import SharedCache, fingerprint, open_shared
 from sistercities.conneg import HTML, negotiate
 from sistercities.release import NoBuildError, Release
 from sistercities.store import Store, StoreError
@@ -83,3 +85,28 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> R
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
+
+
+def settings_fingerprint() -> str:
+    """The hash of the settings that shape answers (sistercities.cache.keys), once per worker."""
+    fp: str | None = current_app.extensions.get("sistercities.fingerprint")
+    if fp is None:
+        fp = current_app.extensions["sistercities.fingerprint"] = fingerprint(site().settings)
+    return fp
+
+
+def shared_cache() -> SharedCache | None:
+    """The shared cache of the served release, or None when SHARED_CACHE is off or no release
+    is served (sistercities.cache)."""
+    s = site()
+    cfg = s.settings
+    if not cfg["SHARED_CACHE"] or s.release is None:
+        return None
+    version = s.release.version
+    held = current_app.extensions.get("sistercities.shared_cache")
+    if held is None or held[0] != version:  # a remote store's release can change under a running worker
+        parent = Path(cfg["SHARED_CACHE_DIR"] or Path(cfg["BUILD_DIR"]) / "cache")
+        held = (version, open_shared(parent, version, max_bytes=int(cfg["SHARED_CACHE_MAX_BYTES"]),
+                                     max_entry_bytes=int(cfg["SHARED_CACHE_MAX_ENTRY"])))
+        current_app.extensions["sistercities.shared_cache"] = held
+    return held[1]  # type: ignore[no-any-return]

@@ -1,7 +1,8 @@
 """Dereferencing: thing IRIs answer 303 to documents; documents, Wikidata lookup (search: views/search.py).
 
 Thin handlers over :mod:`sistercities.documents`, :mod:`sistercities.doccache`,
-:mod:`sistercities.search` and :mod:`sistercities.iripath`.
+:mod:`sistercities.search` and :mod:`sistercities.iripath`; rendered documents are kept per worker
+(doccache) and for every worker of the server (:mod:`sistercities.cache`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask import Response, current_app, request
 from markupsafe import escape
 from werkzeug.urls import iri_to_uri
 
+from sistercities.cache import Entry, document_key
 from sistercities.conneg import HTML, RDF_BY_EXT, RDF_BY_MIME, negotiate, parse_accept_language
 from sistercities.doccache import Doc, DocCache, cache_key, etag, http_date, not_modified
 from sistercities.documents import Documents, PageNotFound, render
@@ -27,7 +29,7 @@ from sistercities.jsonld_context import build_context
 from sistercities.search import LabelIndex, wikidata_qid
 from sistercities.store import StoreError
 from sistercities.uris import URLs
-from sistercities.views.common import error, site, urls
+from sistercities.views.common import error, settings_fingerprint, shared_cache, site, urls
 
 #: Order of offers: no Accept or ``*/*`` gets Turtle; browsers name text/html and get HTML.
 DEFAULT_ORDER = ("ttl", "html", "jsonld", "rdf", "nt", "trig", "nq")
@@ -255,13 +257,23 @@ def document(rest: str) -> Response:
         headers["Content-Location"] = u.document(iri, ext) or ""
     if not_modified(request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since"), tag, d.modified):
         return Response(status=304, headers=headers)
-    doc = d.cache.get(key)
-    if doc is None:
-        try:
-            doc = _render(d, iri, kind, ext, page, langs)
-        except PageNotFound as e:
-            return error(404, str(e))
+    doc, state = d.cache.get(key), "hit-local"
+    if doc is None:  # this worker's memory, then the cache every worker shares, then render
+        shared = shared_cache()
+        skey = document_key(key, settings_fingerprint())
+        entry = shared.get(skey) if shared is not None else None
+        if entry is not None:
+            doc, state = Doc(entry.body, entry.mime, entry.headers), "hit-shared"
+        else:
+            try:
+                doc = _render(d, iri, kind, ext, page, langs)
+            except PageNotFound as e:
+                return error(404, str(e))
+            state = "miss"
+            if shared is not None:
+                shared.put(skey, Entry(doc.body, doc.mime, doc.headers))
         d.cache.put(key, doc)
+    headers["X-Cache"] = state
     resp = Response(doc.body, status=200, mimetype=doc.mime, headers=headers)
     for name, value in doc.headers:
         resp.headers[name] = resp.headers[name] + ", " + value if name in resp.headers else value

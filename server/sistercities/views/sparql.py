@@ -16,7 +16,9 @@ from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sistercities import defaultgraph, describe
+from sistercities.cache import Entry, etag, etag_matches, sparql_key
 from sistercities.conneg import HTML, TRIPLE_FORMATS
+from sistercities.doccache import Doc, DocCache
 from sistercities.html.values import human_size
 from sistercities.ratelimit import QUERY_RETRY_AFTER, ClientLimits
 from sistercities.serialize import serialize_graph
@@ -25,7 +27,7 @@ from sistercities.sparql.executor import Job, Outcome, run_local, run_remote
 from sistercities.sparql.protocol import ALLOW, ProtocolError, QueryRequest, parse_request
 from sistercities.sparql.table import Table, from_json, from_ntriples
 from sistercities.store import EmbeddedStore, RemoteStore, StoreError
-from sistercities.views.common import error, site, urls
+from sistercities.views.common import error, settings_fingerprint, shared_cache, site, urls
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +42,26 @@ ORDER BY ?label
 LIMIT 100
 """
 RETRY_AFTER = "5"
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": hints.HEADER}
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": f"{hints.HEADER}, ETag, X-Cache"}
 PREFLIGHT = {
     **CORS,
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type, Accept",
+    "Access-Control-Allow-Headers": "Content-Type, Accept, If-None-Match",
     "Access-Control-Max-Age": "86400",
 }
+
+
+#: Bytes of SPARQL answers one worker keeps in memory in front of the shared cache.
+LOCAL_CACHE_BYTES = 32 * 1024 * 1024
 
 
 def _finish(resp: Response) -> Response:
     for k, v in CORS.items():
         resp.headers[k] = v
-    resp.headers["Vary"] = "Accept"
+    vary = [v.strip() for v in resp.headers.get("Vary", "").split(",") if v.strip()]
+    if "accept" not in {v.lower() for v in vary}:
+        vary.append("Accept")
+    resp.headers["Vary"] = ", ".join(vary)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
@@ -95,14 +104,55 @@ def sparql() -> Response:
         return _fail(503, "No dataset is loaded: run `sistercities build` first.", {"Retry-After": "60"})
     if mime == HTML:
         return _page(req, info)
-    out = _run(req, info, mime)
-    if out.kind != "ok":
-        return _outcome_error(out, req.query)
-    headers = {"Content-Type": formats.content_type(mime)}
-    found = _hints(req.query)
-    if found:
-        headers[hints.HEADER] = hints.header_value(found)
-    return _finish(Response(out.body, status=200, headers=headers))
+    return _answer(req, info, mime)
+
+
+def _answer(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Response:
+    """A query's result: 304 for a matching If-None-Match, else from this worker's memory, else
+    from the shared cache, else from the engine (then kept in both).  Only 200s are kept."""
+    s = site()
+    assert s.release is not None
+    shared = shared_cache()
+    key = sparql_key(s.release.version, settings_fingerprint(), req.query, req.default_graphs, req.named_graphs, mime)
+    tag = etag(key)
+    validators = {"ETag": tag, "Cache-Control": f"public, max-age={s.settings['SPARQL_MAX_AGE']}"}
+    inm = request.headers.get("If-None-Match")
+    if inm and etag_matches(inm, tag):
+        if request.method in ("GET", "HEAD"):
+            return _finish(Response(status=304, headers=validators))
+        return _fail(412, "If-None-Match matches this query's ETag: the answer you have is current. "
+                          "(Conditional requests answer 304 with GET.)")
+    local = _local_cache() if shared is not None else None
+    found = local.get((key,)) if local is not None else None
+    state = "hit-local"
+    if found is None and shared is not None:
+        entry = shared.get(key)
+        if entry is not None:
+            found, state = Doc(entry.body, entry.mime, entry.headers), "hit-shared"
+            if local is not None:
+                local.put((key,), found)
+    if found is None:
+        out = _run(req, info, mime)
+        if out.kind != "ok":
+            return _outcome_error(out, req.query)
+        extra: tuple[tuple[str, str], ...] = ()
+        hinted = _hints(req.query)
+        if hinted:
+            extra = ((hints.HEADER, hints.header_value(hinted)),)
+        found, state = Doc(out.body, formats.content_type(mime), extra), "miss"
+        if shared is not None:
+            shared.put(key, Entry(found.body, found.mime, found.headers))
+            if local is not None:
+                local.put((key,), found)
+    headers = {"Content-Type": found.mime, **dict(found.headers), **validators, "X-Cache": state if shared is not None else "off"}
+    return _finish(Response(found.body, status=200, headers=headers))
+
+
+def _local_cache() -> DocCache:
+    held: DocCache | None = current_app.extensions.get("sistercities.sparql_lru")
+    if held is None:
+        held = current_app.extensions["sistercities.sparql_lru"] = DocCache(max_bytes=LOCAL_CACHE_BYTES)
+    return held
 
 
 _declared = hints.DeclaredCache()
