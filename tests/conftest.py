@@ -137,10 +137,10 @@ def free_port() -> int:
 
 
 def start_server(build_dir: Path, *, workers: int = 2, env: dict[str, str] | None = None,
-                 log: Path | None = None, ready: int = 200) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``sistercities serve`` on a free port; return (process, root URL) once healthy
+                 log: Path | None = None, ready: int = 200, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``sistercities serve`` on ``port`` (default: a free one); return (process, root URL) once healthy
     (``/-/health`` answers ``ready``: 503 for a server whose store is down)."""
-    port = free_port()
+    port = port or free_port()
     full_env = {**os.environ, **(env or {})}
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(

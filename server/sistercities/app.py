@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from sistercities import settings as settings_mod
 from sistercities.ratelimit import ClientLimits, shared_path
-from sistercities.release import CURRENT, NoBuildError, current, from_store
+from sistercities.release import CURRENT, RELEASE_HEADER, NoBuildError, current, from_store
 from sistercities.routes import ROUTES
 from sistercities.security import security_headers
 from sistercities.store import StoreError, StoreUnavailable, open_store
@@ -106,6 +106,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return error(429, f"Too many requests from your address: at most {limits.rate} per minute "
                               f"(RATE_LIMIT). Try again in {wait} s.", {"Retry-After": str(wait)})
 
+    @app.before_request
+    def note_release():  # type: ignore[no-untyped-def]
+        # the release this request starts on (a remote store's manifest may be newer by the time
+        # the handler asks, never older): a cache in front stores only answers of the release it
+        # keys for (sistercities.deploy.nginx), so an answer is never labelled newer than it is
+        rel = app.extensions["sistercities"].release
+        g.sistercities_release = rel.version if rel is not None else None
+
     @app.after_request
     def add_security_headers(resp: Response) -> Response:
         # setdefault: a header a handler set deliberately is kept as it is
@@ -113,6 +121,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                   path=request.path)
         for name, value in wanted.items():
             resp.headers.setdefault(name, value)
+        version = g.get("sistercities_release")
+        if version:
+            resp.headers[RELEASE_HEADER] = version
         return resp
 
     return app

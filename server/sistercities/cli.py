@@ -276,6 +276,82 @@ def _remote_release(cfg: dict[str, Any]) -> Any:
         store.close()
 
 
+@main.command("nginx-config")
+@click.option("--upstream", "upstreams", multiple=True, metavar="HOST:PORT",
+              help="An app server (`sistercities serve`); repeat for several. Default: HOST:PORT of the settings.")
+@click.option("--listen", default="80", show_default=True, help="nginx `listen`: port, host:port, parameters ('443 ssl').")
+@click.option("--server-name", default="_", show_default=True, help="nginx `server_name` (the public host name).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/var/cache/nginx/sistercities"), show_default=True, help="nginx's proxy cache folder.")
+@click.option("--cache-size", default="2g", show_default=True, help="Largest size of the proxy cache on disk (nginx size).")
+@click.option("--build-dir", default=None, help="Build folder (BUILD_DIR): the release, its dumps served by nginx.")
+@click.option("--release", "release_version", default=None, metavar="VERSION",
+              help="Release to cache for; default: the current release of the build folder (or of STORE_URL).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the configuration to this file (atomically); default: standard output.")
+@click.pass_context
+def nginx_config(ctx: click.Context, upstreams: tuple[str, ...], listen: str, server_name: str, cache_dir: Path,
+                 cache_size: str, build_dir: str | None, release_version: str | None, output: Path | None) -> None:
+    """Write an nginx configuration for the front of `sistercities serve`.
+
+    \b
+    nginx caches what the app says may be cached (Cache-Control, ETag, Vary), keyed by the
+    release, the URL and the Accept header, and serves static files and the release's dumps
+    itself. Render it again and `nginx -s reload` after every new release (see the README).
+    """
+    from sistercities import __version__
+    from sistercities.deploy import nginx
+
+    cfg = _settings(ctx, BUILD_DIR=build_dir)
+    rel = _release_for_nginx(cfg, release_version)
+    dumps_dir = Path(cfg["DUMPS_DIR"]) if cfg["DUMPS_DIR"] else (rel.dumps_dir if rel is not None else None)
+    if dumps_dir is not None and not dumps_dir.is_dir():
+        dumps_dir = None  # nothing to serve from here: the app answers /dumps/ itself
+    version = release_version or (rel.version if rel is not None else "")
+    opts = nginx.NginxOptions(
+        release=version, upstreams=upstreams or (f"{cfg['HOST']}:{cfg['PORT']}",), cache_dir=cache_dir,
+        listen=listen, server_name=server_name, cache_size=cache_size, static_dir=nginx.static_folder(),
+        dumps_dir=dumps_dir, dumps=nginx.dump_files(rel.manifest) if rel is not None else (),
+        query_timeout=float(cfg["QUERY_TIMEOUT"]), max_request_bytes=int(cfg["MAX_REQUEST_BYTES"]),
+        max_age=int(cfg["CACHE_MAX_AGE"]), software_version=__version__)
+    try:
+        text = nginx.render(opts)
+    except nginx.NginxConfigError as e:
+        raise click.ClickException(str(e)) from None
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, output)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {output}: {e.strerror}") from None
+    click.echo(f"wrote {output} for release {version}: check it with `nginx -t`, then `nginx -s reload`", err=True)
+
+
+def _release_for_nginx(cfg: dict[str, Any], version: str | None) -> Any:
+    """The release to render for: ``version`` in the build folder (None if not there), else the
+    current one of the build folder or of the remote store; a CLI error when there is none."""
+    from sistercities.release import MANIFEST, RELEASES, NoBuildError, Release, current
+
+    build = Path(cfg["BUILD_DIR"])
+    if version is not None:
+        path = build / RELEASES / version
+        manifest = _manifest_of(path)
+        return Release(path=path.resolve(), manifest=manifest) if (path / MANIFEST).is_file() and manifest else None
+    try:
+        if cfg["STORE_URL"] and not (build / "current").exists():
+            rel = _remote_release(cfg)
+            if rel is None:
+                raise click.ClickException("the store does not answer: give the release with --release VERSION")
+            return rel
+        return current(build)
+    except NoBuildError as e:
+        raise click.ClickException(f"{e} (or give the release with --release VERSION)") from None
+
+
 from sistercities.wikidata.cli import group as _wikidata_group  # noqa: E402
 
 main.add_command(_wikidata_group)

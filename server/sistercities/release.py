@@ -22,6 +22,9 @@ from typing import Any
 MANIFEST = "manifest.json"
 CURRENT = "current"
 RELEASES = "releases"
+#: Response header naming the release an answer comes from (every response of the app; a cache
+#: in front stores only answers of the release it is configured for: sistercities.deploy.nginx).
+RELEASE_HEADER = "X-Sistercities-Release"
 
 
 class NoBuildError(FileNotFoundError):

@@ -1,0 +1,1 @@
+"""Deployment helpers: configuration for what runs in front of ``sistercities serve``."""
