@@ -360,7 +360,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--queries", default="", help="comma-separated substrings of bench/queries names (default all)")
     ap.add_argument("--sample", type=int, help="resources whose documents are requested (default 100; quick 30)")
     ap.add_argument("--fetch-budget", type=float, default=60.0, help="seconds for the sample's first fetch")
-    ap.add_argument("--hub-timeout", type=float, default=300.0, help="seconds the hub city's first request may take")
+    ap.add_argument("--hub-timeout", type=float, default=75.0, help="seconds the hub city's first request may take")
     ap.add_argument("--no-deref", action="store_true", help="skip the documents part")
     ap.add_argument("--no-scaling", action="store_true", help="skip the 1/2/4 workers part")
     ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
