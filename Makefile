@@ -58,6 +58,9 @@ bench: $(VENV)/.installed-bench
 	scripts/install-bench-tools
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.reconcile $(RECONCILE_BENCH_ARGS)
+	@# Debian virtuoso-opensource for the three-backend part (without it: --backends embedded,oxigraph)
+	-scripts/install-virtuoso
+	$(BIN)/python -m bench.backends $(BACKENDS_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -119,10 +119,12 @@ def oxigraph_binary() -> str:
     return path
 
 
-def start_oxigraph(store_dir: Path, log: Path) -> Server:
+def start_oxigraph(store_dir: Path, log: Path, *, union: bool = True) -> Server:
+    """``oxigraph serve-read-only`` on ``store_dir``; ``union``: its default graph is the union of
+    the named graphs (``--union-default-graph``), else the store's own default graph."""
     port = free_port()
     cmd = [oxigraph_binary(), "serve-read-only", "--location", str(store_dir), "--bind", f"{HOST}:{port}",
-           "--union-default-graph"]
+           *(["--union-default-graph"] if union else [])]
     proc = _popen(cmd, log)
     root = f"http://{HOST}:{port}"
     _wait(proc, root + "/query?query=ASK%7B%7D", log, "oxigraph serve-read-only")

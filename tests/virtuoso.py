@@ -1,6 +1,7 @@
 """A private OpenLink Virtuoso for the tests (Debian's ``virtuoso-opensource``, installed by
 ``scripts/install-virtuoso``): its own database folder and ``virtuoso.ini`` (free loopback
-ports for isql and HTTP, small buffers), started in the foreground, stopped by PID.
+ports for isql and HTTP, small buffers), started in the foreground, stopped by PID
+(:func:`bench.virtuoso.start_virtuoso`, shared with the benchmark).
 
 Loading (:func:`load_build`): through its SPARQL 1.1 Graph Store Protocol endpoint
 ``/sparql-graph-crud`` with our :class:`~sistercities.store.RemoteStore` (one ``PUT`` of
@@ -23,65 +24,28 @@ import gzip
 import json
 import shutil
 import subprocess
-import time
+import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
-import requests
 
 from sistercities.release import current
 from sistercities.store import RemoteStore
 from sistercities.store.manifest import release_graph
 from sistercities.store.virtuoso import VirtuosoDialect
 
-BINARY = "virtuoso-t"
-ISQL = "isql-vt"
 ROOT = Path(__file__).resolve().parent.parent
-INSTALL = ROOT / "scripts" / "install-virtuoso"
+if str(ROOT) not in sys.path:  # bench/ is a folder of the repository, not an installed package
+    sys.path.insert(0, str(ROOT))
 
-INI = """\
-[Database]
-DatabaseFile = {d}/virtuoso.db
-ErrorLogFile = {d}/virtuoso.log
-LockFile = {d}/virtuoso.lck
-TransactionFile = {d}/virtuoso.trx
-xa_persistent_file = {d}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = {d}/virtuoso-temp.db
-TransactionFile = {d}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-[Parameters]
-ServerPort = 127.0.0.1:{isql}
-DisableUnixSocket = 1
-MaxClientConnections = 20
-CheckpointInterval = 60
-CaseMode = 2
-DirsAllowed = ., {d}
-NumberOfBuffers = {buffers}
-MaxDirtyBuffers = {dirty}
-ThreadsPerQuery = 2
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {d}/vsp
-MaxClientConnections = 20
-ServerThreads = 20
-MaxKeepAlives = 20
-KeepAliveTimeout = 10
-Charset = UTF-8
-EnabledGzipContent = 1
-[SPARQL]
-ResultSetMaxRows = 10000
-MaxQueryExecutionTime = 60
-MaxQueryCostEstimationTime = 400
-"""
+from bench.virtuoso import BINARY, ISQL, allow_update, isql, start_virtuoso  # noqa: E402
+
+__all__ = ["BINARY", "ISQL", "allow_update", "available", "backend_factory", "default_graph", "isql",
+           "load_build", "start_virtuoso"]
+
+INSTALL = ROOT / "scripts" / "install-virtuoso"
 
 
 def available() -> str:
@@ -92,52 +56,6 @@ def available() -> str:
         return (f"OpenLink Virtuoso ({BINARY}) is not installed and cannot be installed here "
                 f"(scripts/install-virtuoso needs root: apt-get install virtuoso-opensource)")
     return ""
-
-
-def start_virtuoso(folder: Path, *, buffers: int = 10000, log: Path | None = None,
-                   port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """A fresh database in ``folder``; (process, root URL) once ``/sparql`` answers.
-    ``buffers`` of 8 kB each (10000 = 80 MB; Virtuoso suggests 85000 per GB of RAM).
-    Stop it with :func:`conftest.stop_server`."""
-    from conftest import free_port, stop_server
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "vsp").mkdir(exist_ok=True)
-    isql, http = free_port(), port or free_port()
-    ini = folder / "virtuoso.ini"
-    ini.write_text(INI.format(d=folder, isql=isql, http=http, buffers=buffers, dirty=buffers * 3 // 4))
-    out = open(log or folder / "stdout.log", "ab")  # noqa: SIM115
-    proc = subprocess.Popen([BINARY, "+foreground", "+configfile", str(ini)], cwd=folder,
-                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    proc.isql_port = isql  # type: ignore[attr-defined]
-    root = f"http://127.0.0.1:{http}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = (folder / "virtuoso.log").read_text(errors="replace")[-500:] if (folder / "virtuoso.log").exists() else ""
-            raise RuntimeError(f"virtuoso-t exited with {proc.returncode}: {tail}")
-        try:
-            if requests.get(root + "/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                return proc, root
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    stop_server(proc)
-    raise RuntimeError("Virtuoso did not answer /sparql within 60 s")
-
-
-def isql(proc: subprocess.Popen[bytes], sql: str) -> str:
-    """Run SQL through isql as dba (default password on a fresh database)."""
-    port = proc.isql_port  # type: ignore[attr-defined]
-    r = subprocess.run([ISQL, str(port), "dba", "dba", f"exec={sql}"], capture_output=True, text=True, timeout=120)
-    if r.returncode != 0 or "*** Error" in r.stdout + r.stderr:
-        raise RuntimeError(f"isql {sql!r}: {(r.stdout + r.stderr).strip()[-300:]}")
-    return r.stdout
-
-
-def allow_update(proc: subprocess.Popen[bytes]) -> None:
-    """Let the anonymous SPARQL user update (``/sparql`` Update and ``/sparql-graph-crud``)."""
-    isql(proc, 'grant SPARQL_UPDATE to "SPARQL"')
 
 
 def default_graph(base: str) -> str:

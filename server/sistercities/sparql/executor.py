@@ -211,14 +211,11 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
 
     if not isinstance(store, RemoteStore):
         store = RemoteStore(str(store), timeout=timeout, creds={})
-    query = baseiri.with_base(job.query, job.base_iri) if job.base_iri else job.query
-    params: list[tuple[str, str]] = [("query", query)]
-    params += [("default-graph-uri", g) for g in job.default_graphs or ()]
-    params += [("named-graph-uri", g) for g in job.named_graphs or ()]
+    params, asked = remote_request(job)
+    query = params[0][1]
     started = time.monotonic()
     stopped = Outcome("timeout", message=f"The query did not finish within {timeout:g} s and was stopped.")
     try:
-        asked = _REMOTE_RESULTS if _is_results(job.mime) else _REMOTE_GRAPH
         resp = store.request("POST", store.endpoint, data=params, headers={"Accept": asked}, stream=True)
         body = store.read_body(resp, started, limit=job.max_bytes)
     except OverflowError:
@@ -240,6 +237,17 @@ def run_remote(store: Any, job: Job, timeout: float) -> Outcome:
             message = _LINE.sub(lambda m: f"{m.group(1)}{max(int(m.group(2)) - 1, 1)}", message)
         return Outcome("query_error", message=message)
     return _as_asked(store, body, asked, job)
+
+
+def remote_request(job: Job) -> tuple[list[tuple[str, str]], str]:
+    """The form fields (``query`` first, then the dataset) and the Accept type that
+    :func:`run_remote` POSTs to the store for ``job``, before the store's dialect
+    (:meth:`~sistercities.store.dialect.Dialect.before`) has its say."""
+    query = baseiri.with_base(job.query, job.base_iri) if job.base_iri else job.query
+    params: list[tuple[str, str]] = [("query", query)]
+    params += [("default-graph-uri", g) for g in job.default_graphs or ()]
+    params += [("named-graph-uri", g) for g in job.named_graphs or ()]
+    return params, _REMOTE_RESULTS if _is_results(job.mime) else _REMOTE_GRAPH
 
 
 def _local_syntax_error(query: str) -> str:

@@ -1,0 +1,75 @@
+"""The three-backend benchmark's targets and results file (bench/backends_report.py) on fixed figures,
+and its command line's refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # bench/ is a folder of the repository, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from bench import backends_report  # noqa: E402
+
+
+def _run(qps: float, p50: float) -> dict[str, Any]:
+    return {"qps": qps, "p50_ms": p50, "p99_ms": p50 * 2, "requests": int(qps * 5), "errors": {"timeout": 0}}
+
+
+def _backend(ours_c1: float, ours_c16_qps: float) -> dict[str, Any]:
+    return {"sparql": {
+        "heavy": {"rows": 12, "runs": {"store": {"1": _run(50, 20), "16": _run(100, 150)},
+                                       "ours": {"1": _run(45, 20 + ours_c1), "16": _run(ours_c16_qps, 160)}}},
+        "light": {"rows": 1, "runs": {"store": {"1": _run(5000, 0.2), "16": _run(9000, 1.5)},
+                                      "ours": {"1": _run(900, 0.2 + ours_c1), "16": _run(3000, 5)}}},
+    }}
+
+
+def _res() -> dict[str, Any]:
+    virtuoso = _backend(3.0, 70)
+    virtuoso["publish"] = {"wall_s": 61.5, "exit": 0, "publisher_peak_rss_mib": 812.0, "publisher_cpu_s": 40.2,
+                           "store_before": {"rss_mib": 120.0, "peak_rss_mib": 120.0},
+                           "store_after": {"rss_mib": 1400.0, "peak_rss_mib": 1450.0}}
+    virtuoso["scaling"] = {w: {"q": _run(10 * int(w), 100), "memory": {"pss_mib": 100.0 * int(w)}} for w in "124"}
+    return {"date": "d", "config": {"concurrency": [1, 16], "workers": 4, "duration": 5, "seed": 42},
+            "machine": {"nproc": 2, "python": "3", "packages": {}, "loadavg_start": "0"},
+            "dataset": {"triples": 1000, "cities": 10, "twinnings": 5, "hub": {"path": "id/city/x"}},
+            "backends": {"oxigraph": _backend(1.0, 90), "virtuoso": virtuoso}}
+
+
+def test_targets_hold_overhead_at_c1_and_heavy_throughput_at_the_top() -> None:
+    res = _res()
+    checks = backends_report.evaluate(res)
+    by = {(c["target"].split(":")[0], "overhead" in c["target"]): c for c in checks}
+    assert by[("oxigraph", True)]["pass"] is True and by[("oxigraph", True)]["value"] == pytest.approx(1.0)
+    assert by[("virtuoso", True)]["pass"] is False  # 3 ms > 2 ms
+    assert by[("oxigraph", False)]["value"] == pytest.approx(0.9) and by[("oxigraph", False)]["pass"] is True
+    assert by[("virtuoso", False)]["pass"] is False  # 70/100 < 0.8; the light query is not held to it
+    assert res["backends"]["oxigraph"]["sparql"]["heavy"]["heavy"] is True
+    assert res["backends"]["oxigraph"]["sparql"]["light"]["heavy"] is False
+
+
+def test_results_file_has_targets_publishing_and_scaling() -> None:
+    res = _res()
+    res["checks"] = backends_report.evaluate(res)
+    md = backends_report.markdown(res)
+    assert "**FAIL**" in md and "**pass**" in md
+    assert "| virtuoso | 61.5 | 812 | 40.2 | 120 | 1,400 | 1,450 | ok |" in md
+    assert "| 4 | 40.0 (4.00×) | 400 |" in md
+    assert "The reference request" in md and "remote_request" in md
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--backends", "fuseki"], "unknown backend(s) fuseki"),
+    (["--concurrency", "one"], "--concurrency takes numbers"),
+    (["--triples", "5"], "--triples must be"),
+])
+def test_backends_cli_rejects_bad_input(args: list[str], message: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench.backends", *args], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
