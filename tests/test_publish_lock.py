@@ -11,12 +11,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import BASE, SHARED, start_oxigraph_rw, stop_server
-from tests.test_publish_remote import N, Stub, changed, local_counts, remote_counts, served, settings
+from tests.conftest import BASE, SHARED
+from tests.test_publish_remote import N, Stub, changed, local_counts, oxigraph, remote_counts, served, settings
 
 from sistercities.publish import PublishError, publish_from_settings
 from sistercities.publish import lock as lock_module
@@ -24,18 +23,9 @@ from sistercities.publish.lock import LOCK_TTL, PublishLock
 from sistercities.release import Release
 from sistercities.store.remote import RemoteStore
 
-__all__ = ["changed"]  # the module fixture, shared with test_publish_remote
+__all__ = ["changed", "oxigraph"]  # the fixtures of test_publish_remote
 
 XSD = "http://www.w3.org/2001/XMLSchema#dateTime"
-
-
-@pytest.fixture()
-def oxigraph(tmp_path: Path) -> Iterator[str]:
-    proc, root = start_oxigraph_rw(tmp_path / "ox", log=tmp_path / "ox.log")
-    try:
-        yield root
-    finally:
-        stop_server(proc)
 
 
 def ticket(root: str, token: str, holder: str, at: dt.datetime) -> None:
