@@ -395,9 +395,10 @@ def test_a_store_that_trickles_its_answer_is_stopped_at_query_timeout() -> None:
         assert time.monotonic() - t0 < 2.5
 
 
-@pytest.mark.parametrize("path", ["/doc/id/city/khabarovsk.ttl", "/doc/shapes/CityShape.nq", "/doc/ontology/City.ttl"])
+@pytest.mark.parametrize(("path", "most"), [("/doc/id/city/khabarovsk.ttl", 35), ("/doc/shapes/CityShape.nq", 32),
+                                            ("/doc/ontology/City.ttl", 95)])
 def test_documents_are_the_same_on_both_backends_in_few_store_requests(ox_server: OxServer, build_dir: Path,
-                                                                      tmp_path: Path, path: str) -> None:
+                                                                      tmp_path: Path, path: str, most: int) -> None:
     from sistercities import create_app
 
     here = create_app({"BUILD_DIR": str(build_dir)}).test_client().get(path)
@@ -413,7 +414,9 @@ def test_documents_are_the_same_on_both_backends_in_few_store_requests(ox_server
         assert sorted(there.data.splitlines()) == sorted(here.data.splitlines())
     else:
         assert there.data == here.data
-    assert len(calls) < 200, len(calls)  # a hub city: 1010 before statements were fetched per subject
+    # Khabarovsk: 1010 store requests when each statement was a query, 170 with per-subject
+    # lookups, 29 since the document asks for evidence and a page of links in batches
+    assert len(calls) <= most, len(calls)
 
 
 def test_a_store_refusing_our_queries_is_502_without_secrets(auth_stub: tuple[http.server.HTTPServer, str],

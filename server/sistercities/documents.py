@@ -191,7 +191,8 @@ class Documents:
                     fact_graphs.add(q.graph_name.value)
 
         self._cbd(node, add)
-        self._evidence(node, add)
+        for e in self._evidence_of([node])[node]:
+            self._cbd(e, add)
         header = self._header_for(iri)
         if header is not None:
             for q in self.store.quads(ox.NamedNode(header)):
@@ -204,15 +205,22 @@ class Documents:
             raise PageNotFound(f"page {page} does not exist: the last page is {pg.last}")
         embedded = self.embedded_classes()
         start = (page - 1) * self.page_size
-        for subject, predicate, graphs in incoming[start:start + self.page_size]:
+        links = incoming[start:start + self.page_size]
+        # what the loop asks, asked first in a few batches (a remote store's round trips)
+        self.store.prefetch((s for s, _, _ in links if isinstance(s, ox.NamedNode)), depth=2)
+        inline = [s for s, _, _ in links if isinstance(s, ox.NamedNode)
+                  and any(isinstance(q.object, ox.NamedNode) and q.object.value in embedded
+                          for q in self.store.quads(s, RDF_TYPE))]
+        evidence = self._evidence_of(inline)
+        for subject, predicate, graphs in links:
             for g in graphs:
                 add(ox.Quad(subject, predicate, node, g))
             if isinstance(subject, ox.BlankNode):
                 self._chain_up(subject, add)
-            elif any(isinstance(q.object, ox.NamedNode) and q.object.value in embedded
-                     for q in self.store.quads(subject, RDF_TYPE)):
+            elif subject in evidence:
                 self._cbd(subject, add)
-                self._evidence(subject, add)
+                for e in evidence[subject]:
+                    self._cbd(e, add)
 
         self._add_labels(node, list(out.values()), add)
         meta = self._metadata(iri, doc, pg, sorted(fact_graphs))
@@ -237,11 +245,13 @@ class Documents:
                     seen.add(o)
                     todo.append((o, depth + 1))
 
-    def _evidence(self, node: Node, add: Any) -> None:
-        """The tw:Evidence of ``node``'s statements (rdf:subject ``node``), each in full."""
-        for q in self.store.quads(None, RDF_SUBJECT, node):
-            if isinstance(q.subject, ox.NamedNode | ox.BlankNode):
-                self._cbd(q.subject, add)
+    def _evidence_of(self, nodes: list[ox.NamedNode]) -> dict[Node, list[Node]]:
+        """The tw:Evidence of each node's statements (rdf:subject ``node``), their statements
+        and what those point at prefetched (each is then added in full by _cbd)."""
+        found = {n: [q.subject for q in quads if isinstance(q.subject, ox.NamedNode | ox.BlankNode)]
+                 for n, quads in self.store.pointing_at(RDF_SUBJECT, nodes).items()}
+        self.store.prefetch((e for ev in found.values() for e in ev), depth=2)
+        return found
 
     def _chain_up(self, bnode: ox.BlankNode, add: Any) -> None:
         """The triples leading from a named node down to ``bnode`` (e.g. a shape's property)."""
@@ -271,6 +281,7 @@ class Documents:
             for t in (q.subject, q.object):
                 if isinstance(t, ox.NamedNode) and t != topic:
                     nodes.add(t)
+        self.store.prefetch(nodes)
         for n in nodes:
             found = False
             for p in LABEL_PREDICATES:

@@ -110,6 +110,15 @@ class Store(abc.ABC):
         """Quads matching a pattern (None = any), across all named graphs (never the
         default graph, which only repeats them)."""
 
+    def prefetch(self, nodes: Iterable[Any], depth: int = 1) -> None:  # noqa: B027 - optional hook
+        """A hint: the statements of ``nodes`` (and, for ``depth`` > 1, of what they point at)
+        are asked next.  A remote store fetches them in a few queries (store/lookups.py); an
+        embedded one has nothing to gain."""
+
+    def pointing_at(self, predicate: ox.NamedNode, objects: Iterable[Any]) -> dict[Any, list[ox.Quad]]:
+        """For each of ``objects``: the quads ``(?, predicate, object)`` (one batch on a remote store)."""
+        return {o: list(self.quads(None, predicate, o)) for o in dict.fromkeys(objects)}
+
     @abc.abstractmethod
     def load_graph(self, graph: str | None, data: bytes | str, format: ox.RdfFormat) -> None:
         """Replace the named graph ``graph`` (``None`` = the default graph) by the triples

@@ -58,8 +58,7 @@ import json
 import re
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pyoxigraph as ox
@@ -68,6 +67,7 @@ import requests
 from sistercities.store.base import Store, StoreError, StoreUnavailable, iri_ok
 from sistercities.store.credentials import CREDENTIAL_VARS, credentials, mask_url, safe_url
 from sistercities.store.dialect import DIALECTS, Dialect
+from sistercities.store.lookups import CHUNK, Lookups
 from sistercities.store.skolem import GENID, skolem_prefix, skolemise
 
 __all__ = ["CREDENTIAL_VARS", "DIALECTS", "GENID", "Dialect", "RemoteStore", "credentials", "mask_url",
@@ -75,9 +75,6 @@ __all__ = ["CREDENTIAL_VARS", "DIALECTS", "GENID", "Dialect", "RemoteStore", "cr
 
 CONNECT_TIMEOUT = 5.0
 DATASET_CHECK_S = 5.0
-SUBJECT_CACHE_S = 2.0  # how long one thread reuses the statements of a subject (see quads())
-SUBJECT_CACHE_MAX = 4096
-PREFETCH_MAX = 200  # subjects described in one query (see RemoteStore._prefetch)
 QUERY_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
@@ -107,6 +104,7 @@ class RemoteStore(Store):
         self._ds_lock = threading.Lock()
         self._ds: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         self._ds_checked = -DATASET_CHECK_S
+        self.lookups = Lookups(self.select, self._sparql_term, blank_ok=bool(self.genid))
 
     def __repr__(self) -> str:  # never the credentials
         return f"RemoteStore({safe_url(self.endpoint)!r})"
@@ -258,61 +256,18 @@ class RemoteStore(Store):
     def quads(self, subject=None, predicate=None, obj=None, graph=None):  # type: ignore[no-untyped-def]
         if subject is not None and obj is None and graph is None:
             # a document asks one subject for its label, then its title, its type...: one query
-            # for all its statements, kept for this thread a moment, instead of one per predicate;
-            # and the statements of what they point at, which it asks next (labels, blank nodes)
-            found = self._subject_quads(subject)
-            self._prefetch(q.object for q in found)
-            return [q for q in found if predicate is None or q.predicate == predicate]
+            # for all its statements, kept for this thread a moment (store/lookups.py)
+            return [q for q in self.lookups.subject(subject) if predicate is None or q.predicate == predicate]
         found = list(self._quads(subject, predicate, obj, graph))
         if subject is None:  # e.g. incoming links, evidence: their subjects are described next
-            self._prefetch(q.subject for q in found)
+            self.lookups.after_pattern(found)
         return found
 
-    def _cache(self) -> OrderedDict[Any, tuple[float, list[ox.Quad]]]:
-        cache: OrderedDict[Any, tuple[float, list[ox.Quad]]] | None = getattr(self._local, "subjects", None)
-        if cache is None:
-            cache = self._local.subjects = OrderedDict()
-        return cache
+    def prefetch(self, nodes, depth=1):  # type: ignore[no-untyped-def]
+        self.lookups.prefetch(nodes, depth)
 
-    def _fresh(self, cache: OrderedDict[Any, tuple[float, list[ox.Quad]]], subject: Any, now: float) -> bool:
-        hit = cache.get(subject)
-        return hit is not None and now - hit[0] < SUBJECT_CACHE_S
-
-    def _remember(self, cache: OrderedDict[Any, tuple[float, list[ox.Quad]]], subject: Any,
-                  found: list[ox.Quad], now: float) -> None:
-        cache[subject] = (now, found)
-        cache.move_to_end(subject)
-        while len(cache) > SUBJECT_CACHE_MAX:
-            cache.popitem(last=False)
-
-    def _subject_quads(self, subject: Any) -> list[ox.Quad]:
-        cache, now = self._cache(), time.monotonic()
-        if self._fresh(cache, subject, now):
-            cache.move_to_end(subject)
-            return cache[subject][1]
-        found = list(self._quads(subject, None, None, None))
-        self._remember(cache, subject, found, now)
-        return found
-
-    def _prefetch(self, nodes: Iterable[Any]) -> None:
-        """Fetch, in one query per PREFETCH_MAX, the statements of the ``nodes`` not in the cache
-        (none when there are more than PREFETCH_MAX of them: a hub's links are not worth it)."""
-        cache, now = self._cache(), time.monotonic()
-        todo = list(dict.fromkeys(n for n in nodes if isinstance(n, ox.NamedNode | ox.BlankNode)
-                                  and not self._fresh(cache, n, now)
-                                  and (isinstance(n, ox.BlankNode) or iri_ok(n.value))))
-        if not todo or len(todo) > PREFETCH_MAX or (any(isinstance(n, ox.BlankNode) for n in todo) and not self.genid):
-            return
-        # one branch per subject: Oxigraph plans `VALUES ?s {...} GRAPH ?g { ?s ?p ?o }` as a
-        # scan of the whole store, a branch with a constant subject as an index lookup
-        branches = " UNION ".join(f"{{ GRAPH ?g {{ {self._sparql_term(n)} ?p ?o }} BIND({i} AS ?i) }}"
-                                  for i, n in enumerate(todo))
-        found: dict[int, list[ox.Quad]] = {i: [] for i in range(len(todo))}
-        for r in self.select(f"SELECT ?i ?p ?o ?g WHERE {{ {branches} }}"):
-            i = int(r["i"].value)
-            found[i].append(ox.Quad(todo[i], r["p"], r["o"], r["g"]))
-        for i, n in enumerate(todo):
-            self._remember(cache, n, found[i], now)
+    def pointing_at(self, predicate, objects):  # type: ignore[no-untyped-def]
+        return self.lookups.pointing_at(predicate, list(objects))
 
     def _quads(self, subject: Any, predicate: Any, obj: Any, graph: Any) -> Iterator[ox.Quad]:
         def term(t: Any, var: str) -> str:
@@ -326,11 +281,11 @@ class RemoteStore(Store):
     def statements(self, subjects, predicates=None):  # type: ignore[no-untyped-def]
         wanted = set(predicates) if predicates is not None else None
         subs = [ox.NamedNode(x) for x in dict.fromkeys(subjects) if iri_ok(x)]
-        for i in range(0, len(subs), PREFETCH_MAX):
-            chunk = subs[i:i + PREFETCH_MAX]
-            self._prefetch(chunk)
+        for i in range(0, len(subs), CHUNK):
+            chunk = subs[i:i + CHUNK]
+            self.lookups.prefetch(chunk)
             for n in chunk:
-                for q in self._subject_quads(n):
+                for q in self.lookups.subject(n):
                     if wanted is None or q.predicate.value in wanted:
                         yield n.value, q.predicate.value, q.object
 
