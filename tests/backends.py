@@ -5,35 +5,32 @@ A test module opts in with ``pytestmark = pytest.mark.backends``: its tests that
 entry of :data:`BACKENDS`; every other test runs on the embedded store only.
 
 * ``embedded`` — the build's own pyoxigraph store (``BUILD_DIR`` = the session's build).
-* ``oxigraph`` — a fresh read-write ``oxigraph serve`` on loopback, loaded from the build's
-  dumps the way a publisher does (N-Quads → named graphs, N-Triples → default graph, blank
-  nodes as Skolem IRIs, the manifest in ``<BASE>graph/release``), reached through our
+* ``oxigraph`` — a fresh read-write ``oxigraph serve`` on loopback, loaded by the real
+  publisher (:func:`publish_build`: staged release graphs, the switch, blank nodes as Skolem
+  IRIs, the manifest in ``<BASE>graph/release``), reached through our
   :class:`~sistercities.store.RemoteStore`; ``BUILD_DIR`` is an empty folder, so the web
   tier finds version and statistics in the store.
 
 To add a backend: append its name to :data:`BACKENDS` and register a factory
 ``(build_dir, workdir) -> (Backend, stop)`` in :data:`FACTORIES`.
 
-* ``virtuoso`` — a private OpenLink Virtuoso (tests/virtuoso.py), loaded through its Graph
-  Store Protocol, reached through our RemoteStore with ``STORE_DIALECT=virtuoso``; skipped
+* ``virtuoso`` — a private OpenLink Virtuoso (tests/virtuoso.py), loaded by the same
+  publisher through its Graph Store Protocol, reached through our RemoteStore with ``STORE_DIALECT=virtuoso``; skipped
   with the reason when Virtuoso is not installed and this is not root.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import subprocess
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from sistercities.publish import publish_from_settings
 from sistercities.release import current
 from sistercities.store import RemoteStore
-from sistercities.store.manifest import release_graph
 
 BACKENDS = ["embedded", "oxigraph", "virtuoso"]
 
@@ -63,30 +60,18 @@ def embedded(build_dir: Path, workdir: Path) -> tuple[Backend, Callable[[], None
     return Backend("embedded", build_dir, {"BUILD_DIR": str(build_dir)}), lambda: None
 
 
-def publish_dumps(store: RemoteStore, build_dir: Path, base: str) -> None:
-    """Load a build's dumps into ``store`` as the publisher does (graph by graph, the default
-    graph as the named graph ``<BASE>release/current/default``), its manifest into the pointer
-    graph with the served dataset under ``"store"``, and a stale staged graph that readers must
-    not see (as a publish interrupted mid-load leaves)."""
-    rel = current(build_dir)
-    dumps = rel.dumps_dir
-    nq = next(dumps.glob("*.nq.gz"))
-    nt = next(dumps.glob("*.nt.gz"))
-    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
-    for q in ox.parse(gzip.decompress(nq.read_bytes()), ox.RdfFormat.N_QUADS):
-        by_graph[q.graph_name.value].append(q.triple)  # type: ignore[union-attr]
-    for g, triples in by_graph.items():
-        store.load_graph(g, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", ox.RdfFormat.N_TRIPLES)
-    default = base + "release/current/default"
-    store.load_graph(default, gzip.decompress(nt.read_bytes()), ox.RdfFormat.N_TRIPLES)
+def publish_build(store: RemoteStore, build_dir: Path, base: str, *, own_default_graph: bool = True) -> None:
+    """Publish the build into ``store`` with the real publisher (:mod:`sistercities.publish`,
+    as ``sistercities build --store-update`` does: staged release graphs, the switch, the
+    manifest in the pointer graph), then add what readers must not see: a staged graph of an
+    older release (as a publish interrupted mid-load leaves) and a triple in the store's own
+    default graph (not ours either; ``own_default_graph=False`` for a store that has none, Virtuoso)."""
+    settings = {"STORE_URL": store.endpoint, "STORE_UPDATE_URL": store.update_url, "STORE_GSP_URL": store.gsp_url}
+    publish_from_settings(settings, current(build_dir).path, log=lambda _message: None)
     stale = f"<{base}id/city/khabarovsk> <http://www.w3.org/2000/01/rdf-schema#label> \"STALE\"@en .\n"
     store.load_graph(base + "release/0000-stale/graph/reference", stale, ox.RdfFormat.N_TRIPLES)
-    store.load_graph(None, stale, ox.RdfFormat.N_TRIPLES)  # the store's own default graph is not ours either
-    manifest = {**rel.manifest, "store": {"default_graph": default, "named_graphs": sorted(by_graph),
-                                          "pointer": release_graph(base)}}
-    text = json.dumps(manifest)
-    store.update(f"INSERT DATA {{ GRAPH <{release_graph(base)}> {{ <{base}release/current> "
-                 f"<{base}ontology/manifest> {ox.Literal(text)} }} }}")
+    if own_default_graph:
+        store.load_graph(None, stale, ox.RdfFormat.N_TRIPLES)
 
 
 def start_oxigraph_rw(location: Path, log: Path | None = None, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
@@ -101,7 +86,7 @@ def oxigraph(build_dir: Path, workdir: Path) -> tuple[Backend, Callable[[], None
 
     proc, root = start_oxigraph_rw(workdir / "oxigraph-store", workdir / "oxigraph.log")
     store = RemoteStore(root + "/query", update_url=root + "/update", gsp_url=root + "/store", base=BASE, creds={})
-    publish_dumps(store, build_dir, BASE)
+    publish_build(store, build_dir, BASE)
     store.close()
     empty = workdir / "no-build"
     empty.mkdir()

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from backends import publish_dumps, start_oxigraph_rw
+from backends import publish_build, start_oxigraph_rw
 from conftest import BASE, ROOT, free_port, loopback_http, start_server, stop_server
 from sistercities.release import Release
 from sistercities.store import EmbeddedStore, RemoteStore, StoreError, StoreUnavailable, read_release
@@ -57,7 +57,7 @@ def ox_server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     proc, root = start_oxigraph_rw(d / "store", d / "oxigraph.log", port=port)
     server = OxServer(root, d, port, proc)
     store = RemoteStore(root + "/query", update_url=root + "/update", gsp_url=root + "/store", base=BASE, creds={})
-    publish_dumps(store, build_dir, BASE)
+    publish_build(store, build_dir, BASE)
     try:
         yield server
     finally:

@@ -3,37 +3,32 @@
 ports for isql and HTTP, small buffers), started in the foreground, stopped by PID
 (:func:`bench.virtuoso.start_virtuoso`, shared with the benchmark).
 
-Loading (:func:`load_build`): through its SPARQL 1.1 Graph Store Protocol endpoint
-``/sparql-graph-crud`` with our :class:`~sistercities.store.RemoteStore` (one ``PUT`` of
-Skolemised N-Triples per graph, as a publisher does), after granting ``SPARQL_UPDATE`` to
-the anonymous ``SPARQL`` user through isql.  Chosen over the bulk loader (``ld_dir`` needs
+Loading: by the real publisher (:func:`backends.publish_build`, as ``sistercities build
+--store-update`` does) through its SPARQL 1.1 Graph Store Protocol endpoint
+``/sparql-graph-crud`` (Skolemised N-Triples, ``POST`` in chunks under release graph names,
+then the switch by SPARQL Update), after granting ``SPARQL_UPDATE`` to the anonymous
+``SPARQL`` user through isql.  Chosen over the bulk loader (``ld_dir`` needs
 the files in ``DirsAllowed`` and a checkpoint) and over ``/sparql-graph-crud-auth`` (HTTP
-Digest only, which our client does not speak): one request per graph, each its own
-transaction, and a 4xx/5xx fails the fixture at once.  The grant is safe here (loopback,
+Digest only, which our client does not speak): one request per chunk, each its own
+transaction, and a 4xx/5xx fails the fixture at once (the publisher's error).  The grant is safe here (loopback,
 a throw-away database); never on a public Virtuoso.
 
 Virtuoso has no default graph of its own (it is the union of every graph, its system
-graphs included), so the build's deduplicated default graph is loaded as the named graph
+graphs included), so the publisher loads the build's deduplicated default graph as the named graph
 ``<BASE>release/current/default`` and the manifest in ``<BASE>graph/release`` names the
-served dataset under ``"store"`` the way the publisher writes it.
+served dataset under ``"store"``.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 import shutil
 import subprocess
 import sys
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from sistercities.release import current
 from sistercities.store import RemoteStore
-from sistercities.store.manifest import release_graph
 from sistercities.store.virtuoso import VirtuosoDialect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +38,7 @@ if str(ROOT) not in sys.path:  # bench/ is a folder of the repository, not an in
 from bench.virtuoso import BINARY, ISQL, allow_update, isql, start_virtuoso  # noqa: E402
 
 __all__ = ["BINARY", "ISQL", "allow_update", "available", "backend_factory", "default_graph", "isql",
-           "load_build", "start_virtuoso"]
+           "start_virtuoso"]
 
 INSTALL = ROOT / "scripts" / "install-virtuoso"
 
@@ -62,31 +57,12 @@ def default_graph(base: str) -> str:
     return base + "release/current/default"
 
 
-def load_build(store: RemoteStore, build_dir: Path, base: str) -> None:
-    """The build's dumps into Virtuoso: each named graph, the deduplicated default graph as
-    ``<BASE>release/current/default``, and the manifest (with its ``store`` dataset)."""
-    rel = current(build_dir)
-    nq = next(rel.dumps_dir.glob("*.nq.gz"))
-    nt = next(rel.dumps_dir.glob("*.nt.gz"))
-    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
-    for q in ox.parse(gzip.decompress(nq.read_bytes()), ox.RdfFormat.N_QUADS):
-        by_graph[q.graph_name.value].append(q.triple)  # type: ignore[union-attr]
-    for g, triples in by_graph.items():
-        store.load_graph(g, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", ox.RdfFormat.N_TRIPLES)
-    store.load_graph(default_graph(base), gzip.decompress(nt.read_bytes()), ox.RdfFormat.N_TRIPLES)
-    manifest = dict(rel.manifest)
-    manifest["store"] = {"default_graph": default_graph(base), "named_graphs": sorted(by_graph),
-                         "pointer": release_graph(base)}
-    store.update(f"INSERT DATA {{ GRAPH <{release_graph(base)}> {{ <{base}release/current> "
-                 f"<{base}ontology/manifest> {ox.Literal(json.dumps(manifest))} }} }}")
-
-
 def backend_factory(build_dir: Path, workdir: Path) -> tuple[object, Callable[[], None]]:
     """``virtuoso`` for tests/backends.py: a private Virtuoso loaded with the build, reached
     through our RemoteStore with ``STORE_DIALECT=virtuoso``; skips when Virtuoso cannot run."""
     import pytest
 
-    from backends import Backend
+    from backends import Backend, publish_build
     from conftest import BASE, stop_server
 
     why = available()
@@ -97,7 +73,7 @@ def backend_factory(build_dir: Path, workdir: Path) -> tuple[object, Callable[[]
         allow_update(proc)
         store = RemoteStore(root + "/sparql", update_url=root + "/sparql", gsp_url=root + "/sparql-graph-crud",
                             base=BASE, creds={}, dialect=VirtuosoDialect())
-        load_build(store, build_dir, BASE)
+        publish_build(store, build_dir, BASE, own_default_graph=False)  # its default graph is every graph
         store.close()
     except BaseException:
         stop_server(proc)
