@@ -106,6 +106,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return error(429, f"Too many requests from your address: at most {limits.rate} per minute "
                               f"(RATE_LIMIT). Try again in {wait} s.", {"Retry-After": str(wait)})
 
+    if cfg["SHARED_CACHE"] and not limits.rate:
+        # outermost: a repeated SPARQL GET is answered from this worker's memory without Flask
+        from sistercities.cache.replay import Replay
+        from sistercities.views.sparql import LOCAL_CACHE_BYTES
+
+        app.wsgi_app = Replay(app.wsgi_app, app.extensions["sistercities"].confirmed_version,  # type: ignore[method-assign]
+                              max_bytes=LOCAL_CACHE_BYTES)
+
     @app.before_request
     def note_release():  # type: ignore[no-untyped-def]
         # the release this request starts on (a remote store's manifest may be newer by the time

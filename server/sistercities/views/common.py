@@ -58,6 +58,16 @@ class Site:
             self.release = new
 
 
+    def confirmed_version(self) -> str | None:
+        """The release version, if no re-read of a remote store's manifest is due (else None:
+        the next request inside Flask refreshes it).  Never needs a Flask context."""
+        if self.release is None:
+            return None
+        if self.reload is not None and time.monotonic() - self.checked >= RELEASE_CHECK_S:
+            return None
+        return self.release.version
+
+
 def site() -> Site:
     s: Site = current_app.extensions["sistercities"]
     s.refresh()
