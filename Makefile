@@ -61,6 +61,8 @@ bench: $(VENV)/.installed-bench
 	@# Debian virtuoso-opensource for the three-backend part (without it: --backends embedded,oxigraph)
 	-scripts/install-virtuoso
 	$(BIN)/python -m bench.backends $(BACKENDS_BENCH_ARGS)
+	@# the cache tier: the nginx front and the shared cache against the Oxigraph server
+	$(BIN)/python -m bench.cachetier $(CACHETIER_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache
