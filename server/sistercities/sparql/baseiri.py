@@ -23,6 +23,7 @@ number of ``BASE`` declarations; a later one wins).  Never imports Flask.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -66,7 +67,7 @@ class Prologue:
     end: int = 0  # index of the first token after the prologue
 
 
-def prologue(toks: list[Token], default_base: str) -> Prologue:
+def prologue(toks: Sequence[Token], default_base: str) -> Prologue:
     """Read the prologue of the tokenized query ``toks`` (see :func:`safety.tokenize`)."""
     base, prefixes, i = default_base, {}, 0
     while i < len(toks):

@@ -23,6 +23,8 @@ query unchanged.  Never imports Flask.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sistercities.sparql.safety import Token, tokenize
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -46,7 +48,7 @@ def rank_expression(e: str) -> str:
     )
 
 
-def _close(toks: list[Token], i: int) -> int | None:
+def _close(toks: Sequence[Token], i: int) -> int | None:
     """Index of the token closing the bracket opened at ``toks[i]``, or None."""
     pairs = {"(": ")", "{": "}", "[": "]"}
     stack: list[str] = []
@@ -64,11 +66,11 @@ def _close(toks: list[Token], i: int) -> int | None:
     return None
 
 
-def _is_open(toks: list[Token], i: int, ch: str = "(") -> bool:
+def _is_open(toks: Sequence[Token], i: int, ch: str = "(") -> bool:
     return i < len(toks) and toks[i].kind == "other" and toks[i].text == ch
 
 
-def _condition(toks: list[Token], i: int) -> tuple[str, int, int] | None:
+def _condition(toks: Sequence[Token], i: int) -> tuple[str, int, int] | None:
     """The order condition starting at ``toks[i]``: (direction, first, last token of its expression)."""
     t = toks[i]
     if t.kind == "var":

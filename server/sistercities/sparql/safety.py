@@ -9,6 +9,7 @@ literal, an IRI or a prefixed name is not mistaken for one, and a real
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -60,9 +61,25 @@ class Token:
         return self.text.upper() if self.kind == "word" else None
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str) -> tuple[Token, ...]:
     """Every significant token (whitespace and comments dropped).  Never fails:
-    a character that starts no terminal becomes a one-character ``other`` token."""
+    a character that starts no terminal becomes a one-character ``other`` token.
+
+    Memoised for texts up to MEMO_CHARS (a query is tokenised by the safety check, the
+    hints, the BASE line, the ORDER BY key and a store's dialect: once now), hence a tuple
+    of frozen tokens; a longer text is tokenised each time, so the memo stays small."""
+    return _tokenize_memo(text) if len(text) <= MEMO_CHARS else _tokenize(text)
+
+
+MEMO_CHARS = 16_384
+
+
+@functools.lru_cache(maxsize=256)
+def _tokenize_memo(text: str) -> tuple[Token, ...]:
+    return _tokenize(text)
+
+
+def _tokenize(text: str) -> tuple[Token, ...]:
     out: list[Token] = []
     pos, n = 0, len(text)
     while pos < n:
@@ -72,7 +89,7 @@ def tokenize(text: str) -> list[Token]:
         if kind not in ("ws", "comment"):
             out.append(Token(kind, m.group(), pos))
         pos = m.end()
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

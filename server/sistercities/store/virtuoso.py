@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -138,7 +139,7 @@ def order_outside_group(sparql: str) -> str:
     return f"{sparql[:start]}SELECT * WHERE {{ {{ {sparql[start:cut]}}} }} {sparql[cut:]}"
 
 
-def _depth_zero(head: list[Any], j: int) -> bool:
+def _depth_zero(head: Sequence[Any], j: int) -> bool:
     """Is ``head[j]`` outside the parentheses of a projection expression?"""
     depth = 0
     for t in head[:j]:
