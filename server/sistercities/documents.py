@@ -179,6 +179,10 @@ class Documents:
 
     def describe(self, iri: str, *, doc: str, page: int = 1) -> Described:
         """The quads of the document ``doc`` (document IRI, without page) about ``iri``."""
+        with self.store.consistent():
+            return self._describe(iri, doc=doc, page=page)
+
+    def _describe(self, iri: str, *, doc: str, page: int) -> Described:
         node = ox.NamedNode(iri)
         out: dict[tuple[Any, ...], ox.Quad] = {}
         fact_graphs: set[str] = set()

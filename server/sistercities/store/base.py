@@ -25,6 +25,7 @@ Never imports Flask.
 from __future__ import annotations
 
 import abc
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -114,6 +115,12 @@ class Store(abc.ABC):
         """A hint: the statements of ``nodes`` (and, for ``depth`` > 1, of what they point at)
         are asked next.  A remote store fetches them in a few queries (store/lookups.py); an
         embedded one has nothing to gain."""
+
+    @contextlib.contextmanager
+    def consistent(self) -> Iterator[None]:
+        """A block whose lookups should see one set of answers (a document being built): a
+        remote store keeps what it fetched inside it from expiring (store/lookups.py)."""
+        yield
 
     def pointing_at(self, predicate: ox.NamedNode, objects: Iterable[Any]) -> dict[Any, list[ox.Quad]]:
         """For each of ``objects``: the quads ``(?, predicate, object)`` (one batch on a remote store)."""

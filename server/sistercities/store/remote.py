@@ -266,6 +266,9 @@ class RemoteStore(Store):
     def prefetch(self, nodes, depth=1):  # type: ignore[no-untyped-def]
         self.lookups.prefetch(nodes, depth)
 
+    def consistent(self):  # type: ignore[no-untyped-def]
+        return self.lookups.pinned()
+
     def pointing_at(self, predicate, objects):  # type: ignore[no-untyped-def]
         return self.lookups.pointing_at(predicate, list(objects))
 
