@@ -68,7 +68,11 @@ LABELS = {
     "floor_granian_t4": f"floor app, granian ({FLOOR_THREADS} threads)",
     "ours_gunicorn": "our app, gunicorn sync (sistercities serve)",
     "ours_granian": "our app, granian",
+    "ours_gunicorn_nocache": "our app, gunicorn sync, SHARED_CACHE off",
+    "ours_granian_nocache": "our app, granian, SHARED_CACHE off",
 }
+OURS = ("ours_gunicorn", "ours_granian", "ours_gunicorn_nocache", "ours_granian_nocache")
+NOCACHE = {"SISTERCITIES_SHARED_CACHE": "false"}  # every request runs the query (no answer kept in memory or on disk)
 GUARANTEES = {
     "runaway": "a runaway query: 503 at QUERY_TIMEOUT and its work ends",
     "not_starved": "a light query is not held up behind a runaway",
@@ -186,11 +190,15 @@ def run_throughput(build_dir: Path, store_dir: Path, queries: dict[str, str], wo
                                                             extra),
                 "ours_granian": lambda: start_ours_granian(build_dir, workers, logs / "appservers-ours-granian.log",
                                                            extra, limits),
+                "ours_gunicorn_nocache": lambda: servers.start_ours(
+                    build_dir, workers, logs / "appservers-ours-gunicorn-nocache.log", {**extra, **NOCACHE}),
+                "ours_granian_nocache": lambda: start_ours_granian(
+                    build_dir, workers, logs / "appservers-ours-granian-nocache.log", {**extra, **NOCACHE}, limits),
             }
             for key, start in starters.items():
                 say(f"starting {LABELS[key]}")
                 started[key] = start()
-            path = {"oxigraph": "/query", "ours_gunicorn": "/sparql", "ours_granian": "/sparql"}
+            path = {"oxigraph": "/query", **{k: "/sparql" for k in OURS}}
             keys = list(started)
             for i, c in enumerate(CONCURRENCY):
                 for p in range(passes):
@@ -200,8 +208,7 @@ def run_throughput(build_dir: Path, store_dir: Path, queries: dict[str, str], wo
                         r = measure(started[key], path.get(key, "/q"), "sparql.lua", targs, c, duration)
                         out["trivial"].setdefault(key, {}).setdefault(str(c), []).append(r.as_dict())
                         say(f"  trivial c={c} pass {p + 1}: {key} {r.qps} QPS, p50 {r.p50_ms:.2f} ms")
-                    ours = ["ours_gunicorn", "ours_granian"]
-                    for key in ours if (i + p) % 2 == 0 else ours[::-1]:
+                    for key in OURS if (i + p) % 2 == 0 else OURS[::-1]:
                         r = measure(started[key], "/sparql", "sparql.lua", hargs, c, duration)
                         out["heavy"].setdefault(key, {}).setdefault(str(c), []).append(r.as_dict())
                         say(f"  heavy c={c} pass {p + 1}: {key} {r.qps} QPS, p50 {r.p50_ms:.2f} ms")
@@ -236,7 +243,8 @@ def ratios(summary: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
         out["to_oxigraph"][key] = {c: _ratio(s["qps"], oxi[c]["qps"]) for c, s in per_c.items() if c in oxi}
     pairs = {"floor (granian 1 thread / gunicorn sync)": ("floor_granian", "floor_sync"),
              f"floor (granian {FLOOR_THREADS} threads / gunicorn gthread)": ("floor_granian_t4", "floor_gthread"),
-             "ours (granian / gunicorn sync)": ("ours_granian", "ours_gunicorn")}
+             "ours (granian / gunicorn sync)": ("ours_granian", "ours_gunicorn"),
+             "ours, SHARED_CACHE off (granian / gunicorn sync)": ("ours_granian_nocache", "ours_gunicorn_nocache")}
     for name, (a, b) in pairs.items():
         if a in summary and b in summary:
             out["granian_over_gunicorn"][name] = {c: _ratio(summary[a][c]["qps"], summary[b][c]["qps"])
@@ -352,12 +360,16 @@ def check_memory(srv: servers.Server, workers: int) -> dict[str, Any]:
         time.sleep(0.2)
     _wait_workers(srv, workers, set(), within=15)
     after = session_rss_mib(srv)
+    pids = servers._session_pids(srv.proc.pid)
+    c0 = cpu_seconds(pids)
+    time.sleep(1.0)
+    burn = round(cpu_seconds(pids) - c0, 2)
     ok = status == 503 and "MAX_QUERY_MEMORY" in text and secs < 30 and not killed and after - base < 300
     return {"holds": bool(ok), "status": status, "seconds": round(secs, 2), "grew_mib": round(peak - base),
-            "killed_by_bench": killed, "rss_after_mib": round(after),
+            "killed_by_bench": killed, "rss_after_mib": round(after), "cpu_after_per_s": burn,
             "detail": f"answered {status} after {secs:.2f} s; the server grew by {peak - base:.0f} MiB"
                       + (f" and was still growing: the bench killed the worker at +{MEMORY_CAP_MIB} MiB" if killed
-                         else f", {after - base:+.0f} MiB after")}
+                         else f", {after - base:+.0f} MiB after") + f"; it burns {burn:.2f} CPU-s per s afterwards"}
 
 
 def _rss_of(pid: int) -> int:
@@ -483,10 +495,11 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append(f"| {LABELS.get(key, key)} | " + " | ".join(
             f"{per_c[c]['qps']:.1f} | {per_c[c]['p50_ms']:.1f} | {per_c[c]['p99_ms']:.1f}" if c in per_c else "— | — | —"
             for c in conc) + " |")
-    if "ours_granian" in hs and "ours_gunicorn" in hs:
-        lines += ["", "granian / gunicorn: " + ", ".join(
-            f"c={c} {_fmt(_ratio(hs['ours_granian'][c]['qps'], hs['ours_gunicorn'][c]['qps']))}"
-            for c in conc if c in hs["ours_granian"] and c in hs["ours_gunicorn"])]
+    for a, b, what in (("ours_granian", "ours_gunicorn", "default settings"),
+                       ("ours_granian_nocache", "ours_gunicorn_nocache", "SHARED_CACHE off")):
+        if a in hs and b in hs:
+            lines += ["", f"granian / gunicorn ({what}): " + ", ".join(
+                f"c={c} {_fmt(_ratio(hs[a][c]['qps'], hs[b][c]['qps']))}" for c in conc if c in hs[a] and c in hs[b])]
     g = res.get("guarantees", {})
     if g:
         lines += ["", f"## Guarantees (our app; QUERY_TIMEOUT={CHECK_TIMEOUT:g} s, MAX_QUERY_MEMORY={CHECK_MEMORY_MIB} MiB)",
@@ -527,6 +540,9 @@ NOTES = [
     "`sistercities serve` gives gunicorn (every setting, the per-client limits file), WORKERS processes of THREADS "
     "blocking threads, --respawn-failed-workers. gunicorn's post_fork hook (sistercities.lifecycle: network isolation, "
     "retirement of a worker after a runaway) has no counterpart there, so none runs.",
+    "Our app keeps SPARQL answers (SHARED_CACHE, on by default): with the same query on every request, the default "
+    "rows measure an answer from the worker's memory (the server's own cost); the SHARED_CACHE off rows run the "
+    "query on every request. The decision reads the default rows (what `sistercities serve` runs).",
     "granian exits altogether when a respawned worker fails again within 5.5 s ('Worker crash loop detected'): "
     "granian/server/common.py, _serve_loop.",
     "The guarantee checks run on servers started for them (QUERY_TIMEOUT 2 s; MAX_QUERY_MEMORY 200 MiB), the same "
