@@ -398,10 +398,11 @@ def check_replacement(srv: servers.Server, workers: int) -> dict[str, Any]:
             break
     alive = srv.proc.poll() is None
     ok = alive and len(steps) == 2 and all(s is not None for s in steps)
+    said = [line.strip() for line in srv.log.read_text(errors="replace").splitlines() if "crash loop" in line.lower()]
     return {"holds": ok, "replaced_after_s": steps, "server_alive": alive,
             "detail": "; ".join(f"kill {i + 1}: " + ("not replaced within 20 s" if s is None else f"replaced, answering "
                                                      f"after {s:.1f} s") for i, s in enumerate(steps))
-                      + ("" if alive else "; the server itself exited")}
+                      + ("" if alive else "; the server itself exited") + (f" (its log: {said[0]!r})" if said else "")}
 
 
 def check_guarantees(kind: str, build_dir: Path, workers: int, work: Path, extra: dict[str, str]) -> dict[str, Any]:
