@@ -551,6 +551,14 @@ NOTES = [
     "query on every request. The decision reads the default rows (what `sistercities serve` runs).",
     "granian exits altogether when a respawned worker fails again within 5.5 s ('Worker crash loop detected'): "
     "granian/server/common.py, _serve_loop.",
+    "Why gunicorn's guarantees cannot simply be hooked into granian (read in granian 2.8 and tried): on Linux each "
+    "granian worker binds its own listening socket (SO_REUSEPORT) after it has loaded the app, so leaving the network "
+    "in the app factory (the last single-threaded moment) leaves the worker listening in the empty namespace: it "
+    "started and never answered; the kernel spreads new connections over the workers whether or not they are busy, "
+    "so a light query lands behind a runaway (also with --backpressure 1, which caps requests, not connections); a "
+    "worker that exits to end a runaway is an 'unexpected exit', and a second one within 5.5 s ends the whole server.",
+    "The figures move a lot between runs on a shared 2-core machine (see the load average): the throughput ratios "
+    "of two quick runs differed by up to 2x; the guarantee rows did not change.",
     "The guarantee checks run on servers started for them (QUERY_TIMEOUT 2 s; MAX_QUERY_MEMORY 200 MiB), the same "
     "way under both: tests/test_sparql_limits.py checks the gunicorn side in the test suite.",
 ]
