@@ -557,8 +557,8 @@ NOTES = [
     "started and never answered; the kernel spreads new connections over the workers whether or not they are busy, "
     "so a light query lands behind a runaway (also with --backpressure 1, which caps requests, not connections); a "
     "worker that exits to end a runaway is an 'unexpected exit', and a second one within 5.5 s ends the whole server.",
-    "The figures move a lot between runs on a shared 2-core machine (see the load average): the throughput ratios "
-    "of two quick runs differed by up to 2x; the guarantee rows did not change.",
+    "On a shared 2-core machine the figures move between runs (see the load average; granian/gunicorn for our app "
+    "at c=16 was 3.3x in one quick run and 1.6x in the next): compare the servers within one run.",
     "The guarantee checks run on servers started for them (QUERY_TIMEOUT 2 s; MAX_QUERY_MEMORY 200 MiB), the same "
     "way under both: tests/test_sparql_limits.py checks the gunicorn side in the test suite.",
 ]
