@@ -3,7 +3,8 @@
 * :func:`start_ours`     ``sistercities serve`` (gunicorn, the real process a user runs);
 * :func:`start_oxigraph` ``oxigraph serve-read-only`` (the Rust server) on a store directory;
 * :func:`start_nginx`    Debian's nginx serving a folder of pre-rendered documents;
-* :func:`start_floor`    gunicorn with :mod:`bench.floor_app`, the least a Python handler can do.
+* :func:`start_floor`    gunicorn with :mod:`bench.floor_app`, the least a Python handler can do;
+* :func:`start_granian`  granian (a Rust HTTP server) running a WSGI app (bench/appservers.py).
 
 Each runs in its own session (process group) so that it and all its children (gunicorn
 workers) are measured and stopped together.
@@ -109,6 +110,29 @@ def start_floor(store_dir: Path, workers: int, log: Path, threads: int = 1) -> S
     root = f"http://{HOST}:{port}"
     _wait(proc, root + "/h", log, "the floor app")
     return Server("floor", proc, root, log, "/h")
+
+
+def granian_binary() -> str:
+    here = Path(sys.executable).parent / "granian"
+    path = str(here) if here.exists() else shutil.which("granian")
+    if not path:
+        raise ServerError("granian is not installed: pip install granian (the bench extra)")
+    return path
+
+
+def start_granian(target: str, workers: int, log: Path, env: dict[str, str], *, probe: str, name: str,
+                  threads: int = 1, factory: bool = False, extra: tuple[str, ...] = ()) -> Server:
+    """granian's WSGI interface on ``target`` (``module:app``, or ``module:factory`` with ``factory``):
+    ``workers`` processes of ``threads`` Python (blocking) threads each, HTTP/1.1 only."""
+    port = free_port()
+    cmd = [granian_binary(), "--interface", "wsgi", "--host", HOST, "--port", str(port), "--workers", str(workers),
+           "--blocking-threads", str(threads), "--http", "1", "--no-ws",
+           "--working-dir", str(Path(__file__).resolve().parent.parent),
+           *(["--factory"] if factory else []), *extra, target]
+    proc = _popen(cmd, log, env)
+    root = f"http://{HOST}:{port}"
+    _wait(proc, root + probe, log, f"granian ({target})")
+    return Server(name, proc, root, log, probe)
 
 
 def oxigraph_binary() -> str:
