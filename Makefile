@@ -63,6 +63,8 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.backends $(BACKENDS_BENCH_ARGS)
 	@# the cache tier: the nginx front and the shared cache against the Oxigraph server
 	$(BIN)/python -m bench.cachetier $(CACHETIER_BENCH_ARGS)
+	@# the application server: granian against gunicorn, and our guarantees under each
+	$(BIN)/python -m bench.appservers $(APPSERVERS_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache

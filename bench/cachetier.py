@@ -257,10 +257,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--work", type=Path, default=HERE / "work", help="cache and scratch folder (default bench/work)")
     ap.add_argument("--out", type=Path, help="results folder (default bench/results; quick: bench/work)")
     a = ap.parse_args(argv)
-    a.triples = a.triples or (50_000 if a.quick else 1_000_000)
-    a.duration = a.duration or (2 if a.quick else 4)
-    a.sample = a.sample or (30 if a.quick else 200)
-    a.never = a.never or (300 if a.quick else 3000)
+    def default(value: int | None, quick: int, full: int) -> int:
+        return (quick if a.quick else full) if value is None else value
+
+    a.triples = default(a.triples, 50_000, 1_000_000)
+    a.duration = default(a.duration, 2, 4)
+    a.sample = default(a.sample, 30, 200)
+    a.never = default(a.never, 300, 3000)
     a.out = a.out or (a.work if a.quick else HERE / "results")
     if a.triples < 1000 or a.duration < 1 or a.concurrency < 1 or a.sample < 1 or a.never < 1 or a.workers < 1:
         ap.error("--triples must be ≥ 1000; --duration, --concurrency, --workers, --sample, --never ≥ 1")
