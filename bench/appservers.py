@@ -179,7 +179,7 @@ def run_throughput(build_dir: Path, store_dir: Path, queries: dict[str, str], wo
     with limits_file() as limits:
         try:
             starters: dict[str, Callable[[], servers.Server]] = {
-                "oxigraph": lambda: servers.start_oxigraph(store_dir, logs / "appservers-oxigraph.log"),
+                "oxigraph": lambda: servers.start_oxigraph(store_dir, logs / "appservers-oxigraph.log", union=False),
                 "floor_sync": lambda: servers.start_floor(store_dir, workers, logs / "appservers-floor-sync.log"),
                 "floor_gthread": lambda: servers.start_floor(store_dir, workers, logs / "appservers-floor-gthread.log",
                                                              FLOOR_THREADS),

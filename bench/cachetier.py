@@ -7,7 +7,8 @@ each against the Oxigraph server, side by side in one run.
 
 Servers (127.0.0.1 only, stopped by PID, also on failure and SIGTERM):
 
-* ``oxigraph``: ``oxigraph serve-read-only --union-default-graph`` on the build's store;
+* ``oxigraph``: ``oxigraph serve-read-only`` on the build's store (its default graph, the union
+  the build wrote, as our server's);
 * ``cached``: ``sistercities serve`` with the shared cache (SHARED_CACHE_DIR in the work folder);
 * ``front``: nginx with the configuration ``sistercities nginx-config`` writes, in front of ``cached``;
 * ``nocache``: ``sistercities serve`` with SHARED_CACHE=false (the engine on every request);
@@ -18,8 +19,8 @@ Measured with wrk, every query sent by GET (what nginx may cache):
 
 * **repeated** queries (the same request again and again, the cache warmed by one request):
   every server, each query of bench/queries;
-* **cold** queries (each request a query never asked before: the query with a unique trailing
-  comment, which is part of the cache key): oxigraph, cached, nocache;
+* **cold** queries (each request a query never asked before: the query with a new trailing
+  comment, which is part of the cache key, bench/lua/cold.lua): oxigraph, cached, nocache;
 * **documents**: a sample's Turtle and HTML through the front against nginx serving the same
   bytes from disk; documents never asked of ``cached`` but rendered by ``warmer`` (the shared
   cache warm from other workers), and never-asked documents of ``nocache``;
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -152,7 +154,7 @@ def run(srv: servers.Server, paths: Path, accept: str, c: int, secs: int) -> dic
 
 
 def run_sparql(targets: dict[str, servers.Server], queries: dict[str, str], work: Path, c: int, secs: int,
-               status: StatusLog, cold_max: int) -> dict[str, Any]:
+               status: StatusLog) -> dict[str, Any]:
     out: dict[str, Any] = {}
     flip = False
     for name, query in queries.items():
@@ -178,16 +180,14 @@ def run_sparql(targets: dict[str, servers.Server], queries: dict[str, str], work
             entry["repeated"][who] = run(srv, one[who], accept, c, secs)
             if who == "front":
                 entry["front_cache_status"] = status.since()
-        # cold: as many distinct queries as the Oxigraph server answers in the run, and some more
-        qps = entry["repeated"]["oxigraph"]["qps"]
-        n = int(min(cold_max, max(200, qps * secs * 1.5 + 100)))
-        tag = f"{time.time_ns()}"  # never asked before, in this run or an earlier one
+        # cold: every request a query never asked before (bench/lua/cold.lua appends a new comment)
         for who in ("oxigraph", "cached", "nocache"):
             if who not in targets:
                 continue
-            variants = [get_path(ends[who], f"{query}\n# cold {tag} {who} {i}") for i in range(n)]
-            r = run(targets[who], write_paths(work, f"{name}-{who}-cold", variants), accept, c, secs)
-            r["distinct"], r["repeated"] = n, max(0, r["requests"] - n)
+            tag = f"{time.time_ns()}"  # never asked before, in this run or an earlier one
+            r = wrk.run(targets[who].root, "cold.lua", [str(one[who]), accept, tag], concurrency=c, duration=secs).as_dict()
+            targets[who].settle()
+            r["distinct"] = r["requests"]
             entry["cold"][who] = r
         rep, cold = entry["repeated"], entry["cold"]
         say(f"  {name}: repeated " + " | ".join(f"{w} {r['qps']}" for w, r in rep.items())
@@ -223,14 +223,14 @@ def run_documents(srvs: dict[str, servers.Server], summary: dict[str, Any], stor
     # never asked of `cached`, rendered once by the warmer's workers into the shared cache
     say(f"  rendering {len(fresh)} + {len(probe)} documents on the warmer (same shared cache)")
     t = time.monotonic()
-    for i in fresh + probe:
-        fetch(srvs["warmer"].root + doc_path(i, "ttl"), "text/turtle")
+    with ThreadPoolExecutor(2) as pool:  # the warmer's two workers
+        list(pool.map(lambda i: fetch(srvs["warmer"].root + doc_path(i, "ttl"), "text/turtle"), fresh + probe))
     out["warmer_render_s"] = round(time.monotonic() - t, 1)
     out["x_cache_on_cached"] = [fetch(srvs["cached"].root + doc_path(i, "ttl"), "text/turtle")[1].get("X-Cache")
                                 for i in probe]
     for who, docs in (("cached", fresh), ("nocache", fresh_nocache)):
         paths = write_paths(work, f"never-{who}", [doc_path(i, "ttl") for i in docs])
-        r = run(srvs[who], paths, "text/turtle", c, secs)
+        r = run(srvs[who], paths, "text/turtle", c, min(secs, 2))  # short: fewer requests than documents
         r["distinct"], r["repeated"] = len(docs), max(0, r["requests"] - len(docs))
         out[f"never_{who}"] = r
         say(f"  never-asked documents on {who} c={c}: {r['qps']} QPS p99 {r['p99_ms']} ms "
@@ -250,8 +250,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers of our servers (default 4)")
     ap.add_argument("--queries", default="", help="comma-separated substrings of bench/queries names (default all)")
     ap.add_argument("--sample", type=int, help="documents through the front (default 200; quick 30)")
-    ap.add_argument("--never", type=int, help="never-asked documents per server (default 3000; quick 300)")
-    ap.add_argument("--cold-max", type=int, default=60_000, help="most distinct queries in one cold run")
+    ap.add_argument("--never", type=int, help="never-asked documents per server (default 6000; quick 300)")
     ap.add_argument("--cache-max-bytes", type=int, default=256 << 20,
                     help="SHARED_CACHE_MAX_BYTES of the cached server (default 256 MiB: the bound is seen to hold)")
     ap.add_argument("--work", type=Path, default=HERE / "work", help="cache and scratch folder (default bench/work)")
@@ -263,7 +262,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.triples = default(a.triples, 50_000, 1_000_000)
     a.duration = default(a.duration, 2, 4)
     a.sample = default(a.sample, 30, 200)
-    a.never = default(a.never, 300, 3000)
+    a.never = default(a.never, 300, 6000)
     a.out = a.out or (a.work if a.quick else HERE / "results")
     if a.triples < 1000 or a.duration < 1 or a.concurrency < 1 or a.sample < 1 or a.never < 1 or a.workers < 1:
         ap.error("--triples must be ≥ 1000; --duration, --concurrency, --workers, --sample, --never ≥ 1")
@@ -307,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         logs = scratch / "logs"
-        oxi = servers.start_oxigraph(store_dir, logs / "oxigraph.log")
+        # its default graph: the build's (the union of the named graphs, written by the build), as ours
+        oxi = servers.start_oxigraph(store_dir, logs / "oxigraph.log", union=False)
         started.append(oxi)
         cached = servers.start_ours(build_dir, a.workers, logs / "cached.log", env_cached)
         started.append(cached)
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         status = StatusLog(scratch / "front" / "cache-status.log")
         say(f"SPARQL, c={a.concurrency}: repeated and cold, {len(queries)} queries")
         targets = {"oxigraph": oxi, "front": front, "cached": cached, "nocache": nocache}
-        result["sparql"] = run_sparql(targets, queries, scratch, a.concurrency, a.duration, status, a.cold_max)
+        result["sparql"] = run_sparql(targets, queries, scratch, a.concurrency, a.duration, status)
         warmer = servers.start_ours(build_dir, 2, logs / "warmer.log", env_cached)
         started.append(warmer)
         say("documents")

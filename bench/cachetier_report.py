@@ -95,15 +95,14 @@ def markdown(r: dict[str, Any]) -> str:
         lines.append(f"| {q} | {e.get('oxigraph_alone_ms', '–')} | {ox:,} | " + " | ".join(cells)
                      + f" | {_share(e.get('front_cache_status'))} | {e.get('x_cache_after_warming') or '–'} |")
     lines += ["", "## SPARQL, cold (QPS, × Oxigraph; p50 ms)", "",
-              "| query | oxigraph | cached | nocache | distinct queries | repeated requests (cached) |",
-              "|---|---|---|---|---|---|"]
+              "| query | oxigraph | cached | nocache |",
+              "|---|---|---|---|"]
     for q, e in sp.items():
         cold = e["cold"]
         ox = cold["oxigraph"]["qps"]
         cells = [f"{cold[w]['qps']:,} ({_fmt(_ratio(cold[w]['qps'], ox))}×, p50 {cold[w]['p50_ms']})" if w in cold else "–"
                  for w in ("cached", "nocache")]
-        lines.append(f"| {q} | {ox:,} (p50 {cold['oxigraph']['p50_ms']}) | " + " | ".join(cells)
-                     + f" | {cold['oxigraph'].get('distinct', '–')} | {cold.get('cached', {}).get('repeated', '–')} |")
+        lines.append(f"| {q} | {ox:,} (p50 {cold['oxigraph']['p50_ms']}) | " + " | ".join(cells) + " |")
     d = r.get("documents", {})
     if d:
         lines += ["", f"## Documents (c={cfg['concurrency']})", "",

@@ -463,8 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say("starting the Oxigraph server on the same store directory")
         try:
-            oxi = servers.start_oxigraph(store_dir, scratch / "logs" / "oxigraph.log")
-            res["notes"].append("The Oxigraph server (CLI) opened the build's pyoxigraph store directory itself, read-only.")
+            oxi = servers.start_oxigraph(store_dir, scratch / "logs" / "oxigraph.log", union=False)
+            res["notes"].append("The Oxigraph server (CLI) opened the build's pyoxigraph store directory itself, read-only, "
+                                "with its default graph (the union of the named graphs the build wrote), as ours.")
         except servers.ServerError as e:
             say(f"  it could not ({e}); loading the N-Quads dump into its own store")
             dump = next((build_dir / "current" / "dumps").glob("*.nq*"))
