@@ -293,6 +293,22 @@ def test_a_full_cache_keeps_its_bound_and_answers(build_dir: Path, cache_dir: Pa
                EVERYTHING, "nt").headers["X-Cache"] == "miss"
 
 
+def test_the_whole_folder_stays_within_the_bound(tmp_path: Path) -> None:
+    """Everything on disk counts, SQLite's database and write-ahead log included (the 1M bench
+    once found 281 MB in a folder bound to 268 MB)."""
+    bound = 48 << 20
+    cache = SharedCache(tmp_path / "release", max_bytes=bound, max_entry_bytes=1 << 20)
+    body = os.urandom(200_000)
+    for i in range(int(bound * 1.6) // len(body)):
+        cache.put(f"k{i}", Entry(body, "application/n-triples", ()))
+        if i % 50 == 0:
+            on_disk = sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file())
+            assert on_disk <= bound, (i, on_disk)
+    on_disk = sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file())
+    assert bound * 0.7 < on_disk <= bound
+    assert cache.get(f"k{i}") is not None and cache.get("k0") is None  # the least recently stored went
+
+
 @pytest.fixture()
 def tiny_fs(tmp_path: Path) -> Iterator[Path]:
     mnt = tmp_path / "mnt"

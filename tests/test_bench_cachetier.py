@@ -1,0 +1,90 @@
+"""bench/cachetier.py: the targets and the results file, computed from the figures; the command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench import cachetier_report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(qps: float, p50: float = 1.0, **extra: Any) -> dict[str, Any]:
+    return {"qps": qps, "p50_ms": p50, "p99_ms": p50 * 3, "requests": int(qps * 4), **extra}
+
+
+def result(front_trivial: float = 30_000, cached_trivial: float = 6_000, cached_heavy: float = 1_500,
+           cold_heavy: float = 380, never_p99: float = 12.0, shared: int = 10_000) -> dict[str, Any]:
+    return {
+        "started": "2026-12-04 00:00 UTC", "finished": "2026-12-04 00:20 UTC",
+        "machine": {"nproc": 2, "platform": "Linux"}, "wrk": "wrk 4",
+        "config": {"triples": 1_000_000, "seed": 42, "duration": 4, "concurrency": 16, "workers": 4,
+                   "quick": False, "sample": 200, "never": 3000, "cache_max_bytes": 1 << 20},
+        "sparql": {
+            "06-label-search": {"oxigraph_alone_ms": 40.0, "front_cache_status": {"HIT": 99, "MISS": 1},
+                                "x_cache_after_warming": "hit-local",
+                                "repeated": {"oxigraph": _run(400), "front": _run(30_000), "cached": _run(cached_heavy),
+                                             "nocache": _run(390)},
+                                "cold": {"oxigraph": _run(400, 40, distinct=1000), "cached": _run(cold_heavy, 42, repeated=0),
+                                         "nocache": _run(390, 41, repeated=0)}},
+            "10-trivial-lookup": {"oxigraph_alone_ms": 0.7,
+                                  "repeated": {"oxigraph": _run(20_000), "front": _run(front_trivial),
+                                               "cached": _run(cached_trivial), "nocache": _run(2_000)},
+                                  "cold": {"oxigraph": _run(20_000, distinct=40_000), "cached": _run(1_500, repeated=0),
+                                           "nocache": _run(2_000, repeated=0)}},
+        },
+        "documents": {"sample": 200, "never_asked": 3000, "warmer_render_s": 30.0, "x_cache_on_cached": ["hit-shared"],
+                      "ttl": {"front": _run(30_000), "static": _run(50_000)},
+                      "html": {"front": _run(28_000), "static": _run(50_000)},
+                      "never_cached": _run(2_000, 5, distinct=3000) | {"p99_ms": never_p99},
+                      "never_nocache": _run(300, 50, distinct=3000)},
+        "memory": {"cached": {"processes": 5, "pss_mib": 300.0, "rss_mib": 500.0}},
+        "cache_bytes": {"shared": shared, "shared_bound": 1 << 20, "nginx": 5000},
+    }
+
+
+def _met(r: dict[str, Any]) -> dict[str, bool]:
+    return {t["target"]: t["met"] for t in cachetier_report.targets(r)}
+
+
+def test_every_target_is_met_by_good_figures() -> None:
+    met = _met(result())
+    assert len(met) == 7 and all(met.values()), met
+
+
+@pytest.mark.parametrize(("figures", "target"), [
+    ({"front_trivial": 19_000}, "repeated queries through the front"),
+    ({"cached_trivial": 4_000}, "repeated trivial lookup, serve + shared cache"),
+    ({"cached_heavy": 1_100}, "repeated heavy queries, serve + shared cache"),
+    ({"cold_heavy": 350}, "cold queries, serve + shared cache"),
+    ({"never_p99": 25.0}, "never-asked documents, shared cache warm from other workers"),
+    ({"shared": 2 << 20}, "the shared cache's size bound"),
+])
+def test_a_figure_below_its_target_fails_only_that_target(figures: dict[str, Any], target: str) -> None:
+    met = _met(result(**figures))
+    assert [t for t, ok in met.items() if not ok] == [target]
+
+
+def test_the_trivial_lookup_is_not_a_heavy_query() -> None:
+    heavy = next(t for t in cachetier_report.targets(result(cached_trivial=5_000))
+                 if t["target"].startswith("repeated heavy"))
+    assert heavy["where"] == "06-label-search"
+
+
+def test_results_file_has_the_targets_and_every_table() -> None:
+    md = cachetier_report.markdown(result(cached_heavy=1_100))
+    assert "| repeated heavy queries, serve + shared cache | ≥ 3× the Oxigraph server" in md and "**no**" in md
+    for heading in ("## Targets", "## SPARQL, repeated", "## SPARQL, cold", "## Documents", "## Memory and cache size"):
+        assert heading in md
+    assert "99.0 %" in md  # the front's hit ratio from its log
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--triples", "10"], "--triples"), (["--never", "0"], "--never"),
+                                               (["--bogus"], "unrecognized")])
+def test_cachetier_cli_rejects_bad_input(args: list[str], message: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench.cachetier", *args], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
