@@ -409,7 +409,9 @@ def check_replacement(srv: servers.Server, workers: int) -> dict[str, Any]:
 def check_guarantees(kind: str, build_dir: Path, workers: int, work: Path, extra: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     logs = work / "logs"
-    env = {**extra, "SISTERCITIES_QUERY_TIMEOUT": str(CHECK_TIMEOUT)}
+    # the memory guard raised here: at 1M the runaway outgrows the default MAX_QUERY_MEMORY (1 GiB) within
+    # 1.6 s, and this check is about the timeout (the memory guard has its own check below)
+    env = {**extra, "SISTERCITIES_QUERY_TIMEOUT": str(CHECK_TIMEOUT), "SISTERCITIES_MAX_QUERY_MEMORY": "4096"}
     with limits_file() as limits:
         srv = _start(kind, build_dir, workers, logs / f"appservers-check-{kind}.log", env, limits)
         try:
