@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import servers, wrk
+from bench import cli, servers, wrk
 from bench.run import FLOOR_THREADS, HERE, accept_for, load_queries, measure, prepare_dataset, say
 
 CONCURRENCY = (1, 16)
@@ -585,29 +585,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.out = a.out or (a.work if a.quick else HERE / "results")
     if a.triples < 1000 or a.duration < 1 or a.passes < 1 or a.workers < 1:
         ap.error("--triples ≥ 1000, --duration, --passes and --workers ≥ 1")
-    env = {}
-    for item in a.server_env:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            ap.error(f"--server-env takes NAME=VALUE, got {item!r}")
-        env["SISTERCITIES_" + name.upper().removeprefix("SISTERCITIES_")] = value
-    a.server_env = env
+    a.server_env = cli.server_env(ap, a.server_env)
     return a
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop our servers
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        wrk.wrk_binary()
-        servers.oxigraph_binary()
-        servers.granian_binary()
-    except (wrk.WrkError, servers.ServerError) as e:
-        print(f"bench: {e}", file=sys.stderr)
+    if not cli.start(wrk.wrk_binary, servers.oxigraph_binary, servers.granian_binary):
         return 2
     work = a.work.resolve()
     work.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import backends_report, servers, virtuoso, wrk
+from bench import backends_report, cli, servers, virtuoso, wrk
 from bench.run import BASE, CORES, HERE, accept_for, doc_path, is_graph_query, load_queries, machine, prepare_dataset, sample_resources, say
 
 BACKENDS = ("embedded", "oxigraph", "virtuoso")
@@ -381,30 +380,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ap.error(f"unknown backend(s) {', '.join(bad)}: choose from {', '.join(BACKENDS)}")
     if a.triples < 1000 or a.duration < 1 or min(a.concurrency) < 1 or a.sample < 1 or a.workers < 1:
         ap.error("--triples must be ≥ 1000, --duration, --workers, concurrency and --sample ≥ 1")
-    env = {}
-    for item in a.server_env:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            ap.error(f"--server-env takes NAME=VALUE, got {item!r}")
-        env["SISTERCITIES_" + name.upper().removeprefix("SISTERCITIES_")] = value
-    a.server_env = env
+    a.server_env = cli.server_env(ap, a.server_env)
     return a
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop our servers
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        wrk.wrk_binary()
-        servers.oxigraph_binary()
+    def virtuoso_installed() -> None:
         if "virtuoso" in a.backends and shutil.which(virtuoso.BINARY) is None:
             raise servers.ServerError("Virtuoso (virtuoso-t) is not installed: run scripts/install-virtuoso")
-    except (wrk.WrkError, servers.ServerError) as e:
-        print(f"bench: {e}", file=sys.stderr)
+
+    if not cli.start(wrk.wrk_binary, servers.oxigraph_binary, virtuoso_installed):
         return 2
     work = a.work.resolve()
     work.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -45,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bench import cachetier_report, servers, wrk
+from bench import cachetier_report, cli, servers, wrk
 from bench.run import HERE, accept_for, doc_path, fetch_static, load_queries, machine, prepare_dataset, sample_resources, say
 
 FRONT_WRAPPER = """\
@@ -269,19 +268,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return a
 
 
-def _terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        wrk.wrk_binary()
-        servers.nginx_binary()
-        servers.oxigraph_binary()
-    except (wrk.WrkError, servers.ServerError) as e:
-        print(f"bench: {e}", file=sys.stderr)
+    if not cli.start(wrk.wrk_binary, servers.nginx_binary, servers.oxigraph_binary):
         return 2
     work = a.work.resolve()
     _, build_dir, summary, _ = prepare_dataset(work, a.triples, a.seed)

@@ -28,7 +28,6 @@ import math
 import os
 import platform
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from bench import generate, report, servers, wrk
+from bench import cli, generate, report, servers, wrk
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -420,29 +419,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ap.error("--triples must be ≥ 1000, --duration ≥ 1, concurrency and --sample ≥ 1")
     if a.workers != "auto" and not a.workers.isdigit():
         ap.error("--workers must be a number or 'auto'")
-    env = {}
-    for item in a.server_env:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            ap.error(f"--server-env takes NAME=VALUE, got {item!r}")
-        env["SISTERCITIES_" + name.upper().removeprefix("SISTERCITIES_")] = value
-    a.server_env = env
+    a.server_env = cli.server_env(ap, a.server_env)
     return a
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop our servers
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        wrk.wrk_binary()
-        servers.nginx_binary()
-        servers.oxigraph_binary()
-    except (wrk.WrkError, servers.ServerError) as e:
-        print(f"bench: {e}", file=sys.stderr)
+    if not cli.start(wrk.wrk_binary, servers.nginx_binary, servers.oxigraph_binary):
         return 2
     work = a.work.resolve()
     work.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from bench import run, servers, wrk
+from bench import cli, run, servers, wrk
 from sistercities.conneg import RDF_FORMATS
 
 HERE = Path(__file__).resolve().parent
@@ -308,7 +308,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
-    signal.signal(signal.SIGTERM, run._terminate)
+    signal.signal(signal.SIGTERM, cli._terminate)
     try:
         wrk.wrk_binary()
     except wrk.WrkError as e:

@@ -321,3 +321,19 @@ def virtuoso(_backends: Callable[[str], Backend]) -> Backend:
     """The ``virtuoso`` backend (started once per session, shared with the parametrised
     modules); skips with the reason when Virtuoso cannot be installed here."""
     return _backends("virtuoso")
+
+
+@contextmanager
+def tiny_tmpfs(tmp_path: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (``"1m"``) mounted under ``tmp_path``: a disk that fills up. Skips unless root."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tiny tmpfs needs root (CI runs as root)")
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip(f"this machine refused to mount a tmpfs: {p.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)

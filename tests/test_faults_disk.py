@@ -16,23 +16,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import start_server, stop_server
+from conftest import start_server, stop_server, tiny_tmpfs
 from miniproject import GOOD_DATA, PREFIXES, make_project
 
 
 @pytest.fixture()
 def tiny_fs(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tiny tmpfs needs root (CI runs as root)")
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if p.returncode != 0:
-        pytest.skip(f"this machine refused to mount a tmpfs: {p.stderr.strip()}")
-    try:
+    with tiny_tmpfs(tmp_path, "8m") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def _build(project: Path, bd: Path) -> subprocess.CompletedProcess[str]:

@@ -16,6 +16,7 @@ from typing import Any
 import diskcache
 import pytest
 
+from conftest import tiny_tmpfs
 from miniproject import GOOD_DATA, PREFIXES, make_project
 from sistercities import create_app
 from sistercities.build import build as do_build
@@ -311,17 +312,8 @@ def test_the_whole_folder_stays_within_the_bound(tmp_path: Path) -> None:
 
 @pytest.fixture()
 def tiny_fs(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tiny tmpfs needs root (CI runs as root)")
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True, text=True)
-    if p.returncode != 0:
-        pytest.skip(f"this machine refused to mount a tmpfs: {p.stderr.strip()}")
-    try:
+    with tiny_tmpfs(tmp_path, "1m") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def test_a_full_disk_means_engine_answers(build_dir: Path, tiny_fs: Path) -> None:
