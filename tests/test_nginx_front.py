@@ -119,8 +119,13 @@ class Front:
         """``nginx -s reload`` (SIGHUP to its master); wait until ``served_by_nginx`` (a path only the
         new configuration serves from disk: no X-Cache-Status) is answered by the new workers."""
         assert self.nginx is not None
+        old_workers = _children(self.nginx.pid)
         os.kill(self.nginx.pid, signal.SIGHUP)
         deadline = time.monotonic() + 20
+        # the old workers stop accepting only when they act on the master's signal: until they are
+        # gone, a new connection may still reach one (and its old configuration's cache)
+        while time.monotonic() < deadline and set(_children(self.nginx.pid)) & set(old_workers):
+            time.sleep(0.05)
         while time.monotonic() < deadline:
             r = self.get(served_by_nginx)
             if r.status_code == 200 and "X-Cache-Status" not in r.headers:
@@ -138,6 +143,20 @@ class Front:
                 self.nginx.wait()
         if self.app is not None:
             stop_server(self.app)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (nginx's workers)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
 
 
 @pytest.fixture(scope="module")
