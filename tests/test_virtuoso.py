@@ -137,12 +137,12 @@ def test_partial_anytime_results_are_a_timeout_never_an_answer(virtuoso: Backend
     with pytest.raises(StoreTimeout, match="partial results"):
         VirtuosoDialect().after(r)
     # through us: Virtuoso is told how long we wait (it stops on 2 s steps), so a query we give
-    # up on does not run on inside it: with 6 s it stops at 4 s, before our own read timeout
+    # up on does not run on inside it: with 6 s it stops at 4 s, before our own read timeout. Who
+    # stopped it is in the error: "partial results" is Virtuoso's own stop, ours would be "did not
+    # answer within 6 s" (a wall-clock bound here failed once on a loaded machine at 6.01 s)
     short = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=VirtuosoDialect(), timeout=6)
-    t = time.monotonic()
     with pytest.raises(StoreTimeout, match="partial results"):
         short.select(SLOW)
-    assert time.monotonic() - t < 6
     # shorter than one step: our read timeout may come first, and Virtuoso's work still ends at 2 s
     tiny = RemoteStore(virtuoso.config["STORE_URL"], base=BASE, creds={}, dialect=VirtuosoDialect(), timeout=1)
     with pytest.raises(StoreError, match=r"partial results|did not answer within 1 s"):
