@@ -107,16 +107,16 @@ class Lookups:
             return found
         found = self._fetch([subject])[0]
         self._remember(subject, found)
-        # what a document asks next: the statements of what they point at
-        near = self._missing(q.object for q in found)
-        if len(near) <= AUTO_MAX:
-            self._fetch_into_cache(near)
+        self._fetch_near(q.object for q in found)  # what a document asks next: labels, blank nodes
         return found
 
     def after_pattern(self, found: list[ox.Quad]) -> None:
         """After a lookup by object or predicate (incoming links, evidence): the statements of
         the subjects found, which are described next, unless there are many."""
-        near = self._missing(q.subject for q in found)
+        self._fetch_near(q.subject for q in found)
+
+    def _fetch_near(self, nodes: Iterable[Any]) -> None:
+        near = self._missing(nodes)
         if len(near) <= AUTO_MAX:
             self._fetch_into_cache(near)
 
