@@ -21,13 +21,13 @@ TIMEOUT = 2.0
 
 @pytest.fixture(scope="module")
 def limited_server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory
-                   ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+                   ) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     env = {"SISTERCITIES_QUERY_TIMEOUT": str(TIMEOUT), "SISTERCITIES_MAX_RESULT_BYTES": "5000",
            "SISTERCITIES_MAX_REQUEST_BYTES": "3000"}
     log = tmp_path_factory.mktemp("limited") / "server.log"
     proc, root = start_server(build_dir, workers=2, env=env, log=log)
     try:
-        yield root, proc
+        yield root, proc, log
     finally:
         stop_server(proc)
 
@@ -52,22 +52,19 @@ def _light(root: str) -> requests.Response:
     return requests.get(root + "/sparql", params={"query": LIGHT}, timeout=30)
 
 
-def _wait_for_idle_workers(root: str, n: int, within: float = 30.0) -> None:
-    """Until n light queries sent at once are all answered fast: with sync workers that means
-    n workers are up and idle (a booting replacement does not accept)."""
+def _wait_for_ready_workers(proc: subprocess.Popen[bytes], log: Path, n: int, within: float = 30.0) -> None:
+    """Until the server has n workers and each has logged that it loaded the app (gunicorn's
+    post_worker_init).  Timing light queries cannot tell: one idle worker answers two of them,
+    one after the other, in a few ms while a booting replacement accepts nothing."""
     deadline = time.monotonic() + within
     while True:
-        t0 = time.monotonic()
-        threads = [threading.Thread(target=_light, args=(root,)) for _ in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        if time.monotonic() - t0 < 0.3:
+        pids = worker_pids(proc)
+        text = log.read_text(errors="replace")
+        if len(pids) == n and all(f"worker {pid} ready" in text for pid in pids):
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"{n} workers were not idle within {within} s")
-        time.sleep(0.2)
+            raise AssertionError(f"{n} ready workers not seen within {within} s: {pids}")
+        time.sleep(0.1)
 
 
 def _runaway_in_background(root: str, result: dict[str, object]) -> threading.Thread:
@@ -83,8 +80,8 @@ def _runaway_in_background(root: str, result: dict[str, object]) -> threading.Th
 
 
 def test_runaway_query_is_stopped_with_503_and_the_work_really_stops(
-        limited_server: tuple[str, subprocess.Popen[bytes]]) -> None:
-    root, proc = limited_server
+        limited_server: tuple[str, subprocess.Popen[bytes], Path]) -> None:
+    root, proc, log = limited_server
     for _ in range(4):
         assert _light(root).json()["boolean"] is True
     workers = worker_pids(proc)
@@ -108,8 +105,9 @@ def test_runaway_query_is_stopped_with_503_and_the_work_really_stops(
         t0 = time.monotonic()
         assert _light(root).json()["boolean"] is True
         assert time.monotonic() - t0 < 1.5
-    # the replacement worker has just imported the app: let it settle before measuring idle CPU
-    time.sleep(1.0)
+    # the replacement worker may still be importing the app: wait until it says it is ready
+    _wait_for_ready_workers(proc, log, 2)
+    time.sleep(0.5)
     pids = _group(proc.pid)
     before = _cpu_seconds(pids)
     time.sleep(1.0)
@@ -117,13 +115,13 @@ def test_runaway_query_is_stopped_with_503_and_the_work_really_stops(
     assert requests.get(root + "/-/health", timeout=5).status_code == 200
 
 
-def test_light_query_is_not_starved_by_a_runaway(limited_server: tuple[str, subprocess.Popen[bytes]]) -> None:
+def test_light_query_is_not_starved_by_a_runaway(limited_server: tuple[str, subprocess.Popen[bytes], Path]) -> None:
     """Needs web workers that only take a connection when idle (gunicorn `sync`, or gthread with
     spare threads): with gthread --threads 1 a busy worker still accepts and queues it."""
-    root, _ = limited_server
+    root, proc, log = limited_server
     for _ in range(3):
         # the worker that ran the last runaway retired: wait until its replacement has loaded the app
-        _wait_for_idle_workers(root, 2)
+        _wait_for_ready_workers(proc, log, 2)
         result: dict[str, object] = {}
         t = _runaway_in_background(root, result)
         time.sleep(0.3)
@@ -136,8 +134,8 @@ def test_light_query_is_not_starved_by_a_runaway(limited_server: tuple[str, subp
         assert waited < 1.0, f"a light query waited {waited:.2f} s behind the runaway"
 
 
-def test_result_larger_than_limit_is_refused_not_truncated(limited_server: tuple[str, subprocess.Popen[bytes]]) -> None:
-    root, _ = limited_server
+def test_result_larger_than_limit_is_refused_not_truncated(limited_server: tuple[str, subprocess.Popen[bytes], Path]) -> None:
+    root, _, _ = limited_server
     r = requests.get(root + "/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30)
     assert r.status_code == 422
     assert "MAX_RESULT_BYTES" in r.text and "5000" in r.text
@@ -146,8 +144,8 @@ def test_result_larger_than_limit_is_refused_not_truncated(limited_server: tuple
 
 
 @pytest.mark.parametrize("how", ["get", "form", "direct"])
-def test_request_larger_than_limit_gets_413(limited_server: tuple[str, subprocess.Popen[bytes]], how: str) -> None:
-    root, _ = limited_server
+def test_request_larger_than_limit_gets_413(limited_server: tuple[str, subprocess.Popen[bytes], Path], how: str) -> None:
+    root, _, _ = limited_server
     query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + "x" * 3100
     if how == "get":
         r = requests.get(root + "/sparql", params={"query": query}, timeout=30)

@@ -37,6 +37,12 @@ def post_fork(server: Any, worker: Any) -> None:
                            worker.pid)
 
 
+def post_worker_init(worker: Any) -> None:
+    """After a worker has loaded the app, just before it accepts: say so, so an operator (and
+    a test) can tell a worker that serves from one still importing after a restart."""
+    worker.log.info("worker %s ready", worker.pid)
+
+
 def on_starting(server: Any) -> None:
     """In the arbiter, before any worker: the file the workers share for per-client limits."""
     fd, path = tempfile.mkstemp(prefix="sistercities-limits-", suffix=".sqlite")
