@@ -19,6 +19,7 @@ graph (:func:`declared_query`).  Never imports Flask.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import threading
 from collections.abc import Callable, Hashable, Iterable
@@ -92,13 +93,32 @@ def ns_prefix(query: str, base: str) -> tuple[str, str] | None:
 def undeclared(query: str, base: str, declared: Iterable[str]) -> list[Hint]:
     """Hints for the terms in the ontology namespace that ``query`` uses but ``declared`` lacks.
 
-    With nothing declared (no ontology loaded, or it could not be read) there are no hints."""
-    ns = ontology_ns(base)
+    With nothing declared (no ontology loaded, or it could not be read) there are no hints.
+    Remembered for the last queries asked of the same ``declared`` set (a frozenset: every
+    request of a worker passes the same one, and repeated queries are the common case)."""
+    if isinstance(declared, frozenset) and len(query) <= _MEMO_MAX_QUERY:
+        return list(_undeclared(query, base, declared))
+    return list(_undeclared.__wrapped__(query, base, frozenset(declared)))
+
+
+_MEMO_MAX_QUERY = 16 * 1024
+
+
+@functools.lru_cache(maxsize=8)
+def _terms(ns: str, declared: frozenset[str]) -> tuple[frozenset[str], dict[str, str]]:
+    """(local names declared in ``ns``, their case-folded forms -> IRI), once per declared set."""
     known = {d[len(ns):]: d for d in declared if d.startswith(ns)}
-    if not known:
-        return []
     folded = {k.lower(): v for k, v in sorted(known.items(), reverse=True)}  # case slips count little
-    out = []
+    return frozenset(known), folded
+
+
+@functools.lru_cache(maxsize=256)
+def _undeclared(query: str, base: str, declared: frozenset[str]) -> tuple[Hint, ...]:
+    ns = ontology_ns(base)
+    known, folded = _terms(ns, declared)
+    if not known:
+        return ()
+    out: list[Hint] = []
     for iri in iris(query, base):
         if not iri.startswith(ns) or iri[len(ns):] in known:
             continue
@@ -106,7 +126,7 @@ def undeclared(query: str, base: str, declared: Iterable[str]) -> list[Hint]:
         out.append(Hint(iri, folded[close[0]] if close else None))
         if len(out) == MAX_HINTS:
             break
-    return out
+    return tuple(out)
 
 
 def _ascii_iri(iri: str) -> str:

@@ -21,9 +21,11 @@ from sistercities.store.base import Store, StoreError, iri_ok
 _iri_ok = iri_ok  # the old private name
 
 
-def _dataset_kw(store: ox.Store, default_graphs: Any, named_graphs: Any) -> dict[str, Any]:
+def _dataset_kw(store: ox.Store, default_graphs: Any, named_graphs: Any, union: bool | None = None) -> dict[str, Any]:
     if not default_graphs and not named_graphs:
-        return defaultgraph.dataset_kw(store)
+        if union is None:
+            return defaultgraph.dataset_kw(store)
+        return {"use_default_graph_as_union": True} if union else {}
     kw: dict[str, Any] = {"default_graph": [ox.NamedNode(g) for g in default_graphs or ()]}  # [] = empty
     if named_graphs:
         kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
@@ -34,15 +36,29 @@ class EmbeddedStore(Store):
     """A pyoxigraph store on disk, opened read-only (or an in-memory one for tests)."""
 
     def __init__(self, path: str | Path | None = None, *, store: ox.Store | None = None) -> None:
+        self._union: bool | None = None  # known once for a read-only store (it cannot change)
         if store is not None:
             self.ox = store
+            self._read_only = False
         else:
             if path is None or not Path(path).is_dir():
                 raise StoreError(f"no built store at {path}: run `sistercities build` first")
             self.ox = ox.Store.read_only(str(path))
+            self._read_only = True
+
+    def reads_union(self) -> bool:
+        """Whether queries naming no dataset read the union of the named graphs: a store the build
+        wrote no default graph into (:mod:`sistercities.defaultgraph`).  Looked up once for a
+        read-only store; every time for an in-memory one, which may still be filled."""
+        if self._union is not None:
+            return self._union
+        union = not defaultgraph.is_filled(self.ox)
+        if self._read_only:
+            self._union = union
+        return union
 
     def query(self, sparql, *, default_graphs=None, named_graphs=None):  # type: ignore[no-untyped-def]
-        return self.ox.query(sparql, **_dataset_kw(self.ox, default_graphs, named_graphs))
+        return self.ox.query(sparql, **_dataset_kw(self.ox, default_graphs, named_graphs, self.reads_union()))
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None):  # type: ignore[no-untyped-def]
         for q in self.ox.quads_for_pattern(subject, predicate, obj, graph):

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from sistercities import defaultgraph, describe
+from sistercities import describe
 from sistercities.cache import Entry, etag, etag_matches, sparql_key
 from sistercities.conneg import HTML, TRIPLE_FORMATS
 from sistercities.doccache import Doc, DocCache
@@ -217,7 +217,7 @@ def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
 
 def _union_needed(store: object) -> bool:
     """A release built before the default graph was written (sistercities.defaultgraph) is read as the union."""
-    return isinstance(store, EmbeddedStore) and not defaultgraph.is_filled(store.ox)
+    return isinstance(store, EmbeddedStore) and store.reads_union()
 
 
 def _execute(req: QueryRequest, info: safety.QueryInfo, job: Job) -> Outcome:
