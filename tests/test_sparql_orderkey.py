@@ -43,7 +43,7 @@ def R(e: str, d: str = "ASC") -> str:
     ("PREFIX f: <http://x/> SELECT * { ?s ?p ?o } ORDER BY f:g(?o, \")\")",
      "PREFIX f: <http://x/> SELECT * { ?s ?p ?o } ORDER BY " + R('f:g(?o, ")")') + ' f:g(?o, ")")'),
     ("SELECT * { ?s ?p ?o } ORDER BY ?s DESC(?o) OFFSET 2",
-     f"SELECT * {{ ?s ?p ?o }} ORDER BY {R('?s')} ?s {R('(?o)', 'DESC')} DESC(?o) OFFSET 2"),
+     f"SELECT * {{ ?s ?p ?o }} ORDER BY ?s {R('(?o)', 'DESC')} DESC(?o) OFFSET 2"),  # a subject: no rank
     ("SELECT * { { SELECT ?o { ?s ?p ?o } ORDER BY ?o LIMIT 3 } } ORDER BY DESC(?o)",
      f"SELECT * {{ {{ SELECT ?o {{ ?s ?p ?o }} ORDER BY {R('?o')} ?o LIMIT 3 }} }} ORDER BY {R('(?o)', 'DESC')} DESC(?o)"),
 ])

@@ -14,6 +14,8 @@ Never imports Flask.
 
 from __future__ import annotations
 
+import functools
+
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +64,13 @@ class Release:
     @property
     def triples(self) -> int:
         return int(self.manifest["triples"])
+
+    @functools.cached_property
+    def literal_predicates(self) -> frozenset[str] | None:
+        """The predicates with a literal object (``stats.literal_predicates``); None for a release
+        built before the build recorded them."""
+        found = (self.manifest.get("stats") or {}).get("literal_predicates")
+        return frozenset(found) if isinstance(found, list) else None
 
 
 def current(build_dir: str | Path) -> Release:
