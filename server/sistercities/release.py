@@ -15,7 +15,6 @@ Never imports Flask.
 from __future__ import annotations
 
 import functools
-
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
