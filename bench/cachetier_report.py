@@ -61,6 +61,22 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def floor_lines(sp: dict[str, Any], workers: int) -> list[str]:
+    """The Python floor measured in this run beside the trivial lookup: what the 0.25× target stands for."""
+    out: list[str] = []
+    for q, e in sp.items():
+        rep = e["repeated"]
+        if "floor" not in rep:
+            continue
+        fl, ox, cached = rep["floor"]["qps"], rep["oxigraph"]["qps"], rep.get("cached", {}).get("qps")
+        out += ["", f"The Python floor in this run ({q}): bench/floor_app.py, a bare WSGI handler that runs the query "
+                f"in-process with none of the endpoint's checks, under gunicorn sync with {workers} workers, answered "
+                f"{fl:,} QPS = {_fmt(_ratio(fl, ox))}× the Oxigraph server; **cached** (`sistercities serve`, the "
+                f"answer from the worker's memory) answered {_fmt(_ratio(cached, fl))}× the floor's throughput. "
+                "The issue's 0.25× is the floor as it was measured when the issue was filed."]
+    return out
+
+
 def markdown(r: dict[str, Any]) -> str:
     cfg, m = r["config"], r["machine"]
     lines = [
@@ -73,7 +89,8 @@ def markdown(r: dict[str, Any]) -> str:
         "side by side; ratios are to the Oxigraph server (`oxigraph serve-read-only`) on the same store.",
         "",
         "Servers: **front** = nginx with the configuration of `sistercities nginx-config` in front of **cached** "
-        "(`sistercities serve` with the shared cache); **nocache** = `sistercities serve` with `SHARED_CACHE=false`. "
+        "(`sistercities serve` with the shared cache); **nocache** = `sistercities serve` with `SHARED_CACHE=false`; "
+        "**floor app** = bench/floor_app.py under gunicorn (the Python floor, trivial lookup only). "
         "Queries are sent by GET. *Repeated*: the same request again and again (the caches warmed by one request). "
         "*Cold*: every request a query never asked before (a unique trailing comment, part of the cache key).",
         "",
@@ -85,13 +102,15 @@ def markdown(r: dict[str, Any]) -> str:
     for t in targets(r):
         lines.append(f"| {t['target']} | {t['rule']} | {_fmt(t['measured'])} | {t['where']} | {'yes' if t['met'] else '**no**'} |")
     sp = r.get("sparql", {})
+    lines += floor_lines(sp, cfg["workers"])
     lines += ["", "## SPARQL, repeated (QPS, × Oxigraph)", "",
-              "| query | alone on Oxigraph (ms) | oxigraph | front | cached | nocache | front: nginx HIT | cached: X-Cache |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| query | alone on Oxigraph (ms) | oxigraph | front | cached | nocache | floor app | front: nginx HIT | cached: X-Cache |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for q, e in sp.items():
         rep = e["repeated"]
         ox = rep["oxigraph"]["qps"]
-        cells = [f"{rep[w]['qps']:,} ({_fmt(_ratio(rep[w]['qps'], ox))}×)" if w in rep else "–" for w in ("front", "cached", "nocache")]
+        cells = [f"{rep[w]['qps']:,} ({_fmt(_ratio(rep[w]['qps'], ox))}×)" if w in rep else "–"
+                 for w in ("front", "cached", "nocache", "floor")]
         lines.append(f"| {q} | {e.get('oxigraph_alone_ms', '–')} | {ox:,} | " + " | ".join(cells)
                      + f" | {_share(e.get('front_cache_status'))} | {e.get('x_cache_after_warming') or '–'} |")
     lines += ["", "## SPARQL, cold (QPS, × Oxigraph; p50 ms)", "",

@@ -5,7 +5,7 @@ runs the form-encoded query in-process on the read-only pyoxigraph store and ret
 It is not something to serve (it has none of the endpoint's safety); the benchmark runs it beside
 our server and the Oxigraph server to show what any Python handler under gunicorn can reach here.
 
-    STORE=path/to/store gunicorn -w 2 bench.floor_app:app   (POST /q, GET /h)
+    STORE=path/to/store gunicorn -w 2 bench.floor_app:app   (POST /q or GET /q?query=..., GET /h)
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
         return [b"ok"]
     if _store is None:
         _store = ox.Store.read_only(os.environ["STORE"])
-    n = int(environ.get("CONTENT_LENGTH") or 0)
-    query = parse_qs(environ["wsgi.input"].read(n).decode())["query"][0]
+    if environ.get("REQUEST_METHOD") == "GET":  # GET /q?query=... (the cache-tier bench sends GET)
+        query = parse_qs(environ.get("QUERY_STRING", ""))["query"][0]
+    else:
+        n = int(environ.get("CONTENT_LENGTH") or 0)
+        query = parse_qs(environ["wsgi.input"].read(n).decode())["query"][0]
     res = _store.query(query, use_default_graph_as_union=True)
     out = io.BytesIO()
     if isinstance(res, ox.QueryTriples):

@@ -33,7 +33,8 @@ def result(front_trivial: float = 30_000, cached_trivial: float = 6_000, cached_
                                          "nocache": _run(390, 41, repeated=0)}},
             "10-trivial-lookup": {"oxigraph_alone_ms": 0.7,
                                   "repeated": {"oxigraph": _run(20_000), "front": _run(front_trivial),
-                                               "cached": _run(cached_trivial), "nocache": _run(2_000)},
+                                               "cached": _run(cached_trivial), "nocache": _run(2_000),
+                                               "floor": _run(4_000)},
                                   "cold": {"oxigraph": _run(20_000, distinct=40_000), "cached": _run(1_500, repeated=0),
                                            "nocache": _run(2_000, repeated=0)}},
         },
@@ -88,3 +89,13 @@ def test_results_file_has_the_targets_and_every_table() -> None:
 def test_cachetier_cli_rejects_bad_input(args: list[str], message: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "bench.cachetier", *args], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_results_file_reports_the_python_floor_beside_the_trivial_lookup() -> None:
+    md = cachetier_report.markdown(result(cached_trivial=6_000))
+    assert "answered 4,000 QPS = 0.2× the Oxigraph server" in md and "answered 1.5× the floor's throughput" in md
+    row = next(line for line in md.splitlines() if line.startswith("| 10-trivial-lookup | 0.7"))
+    assert "4,000 (0.2×)" in row
+    heavy = next(line for line in md.splitlines() if line.startswith("| 06-label-search | 40"))
+    assert heavy.count("–") == 1  # no floor figure beside a heavy query
+
