@@ -53,14 +53,18 @@ def _light(root: str) -> requests.Response:
 
 
 def _wait_for_ready_workers(proc: subprocess.Popen[bytes], log: Path, n: int, within: float = 30.0) -> None:
-    """Until the server has n workers and each has logged that it loaded the app (gunicorn's
-    post_worker_init).  Timing light queries cannot tell: one idle worker answers two of them,
-    one after the other, in a few ms while a booting replacement accepts nothing."""
+    """Until the server has n workers, each has logged that it loaded the app (gunicorn's
+    post_worker_init) and none has logged that it retires.  Timing light queries cannot tell: one
+    idle worker answers two of them, one after the other, in a few ms while a booting replacement
+    accepts nothing.  A worker that answered a runaway's 503 stays in the process list for a
+    moment after it stopped accepting: it logged 'ready' long ago, so 'retires' must rule it out
+    (CI failure: a light query waited 2.38 s for the replacement of a worker counted as ready)."""
     deadline = time.monotonic() + within
     while True:
         pids = worker_pids(proc)
         text = log.read_text(errors="replace")
-        if len(pids) == n and all(f"worker {pid} ready" in text for pid in pids):
+        if len(pids) == n and all(f"worker {pid} ready" in text and f"worker {pid} retires" not in text
+                                  for pid in pids):
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"{n} ready workers not seen within {within} s: {pids}")
@@ -72,11 +76,24 @@ def _runaway_in_background(root: str, result: dict[str, object]) -> threading.Th
         t0 = time.monotonic()
         r = requests.get(root + "/sparql", params={"query": RUNAWAY}, timeout=60)
         result.update(status=r.status_code, retry=r.headers.get("Retry-After"), text=r.text,
-                      seconds=time.monotonic() - t0)
+                      seconds=time.monotonic() - t0, done=time.monotonic())
 
     t = threading.Thread(target=runaway)
     t.start()
     return t
+
+
+def _light_beside_a_runaway(root: str) -> tuple[requests.Response, float, dict[str, object]]:
+    """A light query sent 0.3 s into a runaway: (its response, the seconds it took, the runaway's
+    result with ``done``, when its 503 arrived, and ``light_done``, when the light answer did)."""
+    result: dict[str, object] = {}
+    t = _runaway_in_background(root, result)
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    light = _light(root)
+    result["light_done"] = time.monotonic()
+    t.join(30)
+    return light, float(str(result["light_done"])) - t0, result
 
 
 def test_runaway_query_is_stopped_with_503_and_the_work_really_stops(
@@ -117,21 +134,20 @@ def test_runaway_query_is_stopped_with_503_and_the_work_really_stops(
 
 def test_light_query_is_not_starved_by_a_runaway(limited_server: tuple[str, subprocess.Popen[bytes], Path]) -> None:
     """Needs web workers that only take a connection when idle (gunicorn `sync`, or gthread with
-    spare threads): with gthread --threads 1 a busy worker still accepts and queues it."""
+    spare threads): with gthread --threads 1 a busy worker still accepts and queues it.  Not
+    starved means answered while the runaway is still running (before its 503 at TIMEOUT), not
+    after: an order of events, which a loaded machine does not turn around, where a wall-clock
+    bound does fail on it."""
     root, proc, log = limited_server
     for _ in range(3):
         # the worker that ran the last runaway retired: wait until its replacement has loaded the app
         _wait_for_ready_workers(proc, log, 2)
-        result: dict[str, object] = {}
-        t = _runaway_in_background(root, result)
-        time.sleep(0.3)
-        t0 = time.monotonic()
-        light = _light(root)
-        waited = time.monotonic() - t0
-        t.join(30)
+        light, waited, result = _light_beside_a_runaway(root)
         assert result["status"] == 503
         assert light.status_code == 200 and light.json()["boolean"] is True
-        assert waited < 1.0, f"a light query waited {waited:.2f} s behind the runaway"
+        assert float(str(result["light_done"])) < float(str(result["done"])), \
+            f"a light query waited {waited:.2f} s, until the runaway's 503"
+        assert waited < TIMEOUT, f"a light query waited {waited:.2f} s beside the runaway"
 
 
 def test_result_larger_than_limit_is_refused_not_truncated(limited_server: tuple[str, subprocess.Popen[bytes], Path]) -> None:
@@ -168,13 +184,10 @@ def test_gthread_worker_serves_light_queries_beside_a_runaway_then_retires(
     proc, root = start_server(build_dir, workers=1, env=env, log=tmp_path / "server.log")
     try:
         (worker,) = worker_pids(proc)
-        result: dict[str, object] = {}
-        t = _runaway_in_background(root, result)
-        time.sleep(0.3)
-        t0 = time.monotonic()
-        assert _light(root).json()["boolean"] is True
-        assert time.monotonic() - t0 < 1.0
-        t.join(30)
+        light, waited, result = _light_beside_a_runaway(root)
+        assert light.json()["boolean"] is True
+        # answered in the same process while the runaway still ran (CI: 1.2 s on a loaded machine)
+        assert float(str(result["light_done"])) < float(str(result["done"])), f"waited {waited:.2f} s"
         assert result["status"] == 503 and "stopped" in str(result["text"])
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and worker_pids(proc) in ([worker], []):

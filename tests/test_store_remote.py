@@ -456,3 +456,44 @@ def test_a_dialect_sees_every_request_and_answer(auth_stub: tuple[http.server.HT
 
     assert RemoteStore(url, creds={}, dialect=Marking(), timeout=7).ask("ASK {}") is False
     assert seen == ["POST 7"]  # the dialect knows how long the client waits
+
+
+_PARTIAL_BODY = b'{ "head": { "vars": ["s"] }, "results": { "bindings": [ { "s": { "type": "uri", "value": "urn:x" } } ] } }'
+
+
+def _virtuoso_like(status: int, headers: dict[str, str]) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(status)
+            self.send_header("Server", "Virtuoso/07.20.3240 (Linux) x86_64-pc-linux-gnu")
+            self.send_header("Content-Type", "application/sparql-results+json")
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(_PARTIAL_BODY)))
+            self.end_headers()
+            self.wfile.write(_PARTIAL_BODY)
+
+        def log_message(self, *a: object) -> None:
+            pass
+    return Handler
+
+
+@pytest.mark.parametrize(("status", "headers", "error", "message"), [
+    # what CI saw once from Virtuoso: a 500 whose body began as a results document
+    (500, {"X-SPARQL-MaxRows": "10000"}, "ResultCapped", "cut the result at 10000 rows"),
+    (500, {"X-SQL-State": "S1TAT"}, "StoreTimeout", "partial results"),
+    (200, {"X-SPARQL-MaxRows": "10000"}, "ResultCapped", "cut the result at 10000 rows"),
+    (206, {"X-SQL-State": "S1TAT"}, "StoreTimeout", "partial results"),
+    (500, {"X-SQL-State": "SR325", "X-SQL-Message": "Transaction \t aborted"}, "StoreUnavailable",
+     r"answered 500 \(X-SQL-State SR325: Transaction aborted\)"),
+])
+def test_a_partial_virtuoso_answer_is_never_a_result_whatever_its_status(
+        status: int, headers: dict[str, str], error: str, message: str) -> None:
+    from sistercities.store import virtuoso
+
+    with loopback_http(_virtuoso_like(status, headers)) as (_, root):
+        store = RemoteStore(root + "/sparql", timeout=5.0, creds={}, dialect=virtuoso.VirtuosoDialect())
+        with pytest.raises(StoreError, match=message) as caught:
+            store.select("SELECT ?s WHERE { ?s ?p ?o }")
+        assert type(caught.value).__name__ == error

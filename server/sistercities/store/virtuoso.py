@@ -62,7 +62,7 @@ from typing import Any
 import requests
 
 from sistercities.sparql.safety import analyse, tokenize
-from sistercities.store.base import StoreError
+from sistercities.store.base import StoreError, StoreUnavailable
 from sistercities.store.dialect import DIALECTS, Dialect
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -213,11 +213,8 @@ class VirtuosoDialect(Dialect):
         from sistercities.store.credentials import safe_url
 
         where = safe_url(resp.url or "")
-        if resp.status_code >= 400:
-            refusal = self.refusal(resp.status_code, _text(resp), where)
-            if refusal is not None:
-                raise refusal
-            return
+        # the headers that say an answer is partial first, whatever the status: CI once saw a 500
+        # whose body began as a results document, which the status alone would call an outage
         state = resp.headers.get("X-SQL-State", "")
         if state == "S1TAT":
             raise StoreTimeout(f"remote store {where} stopped the query at its time limit and sent "
@@ -226,6 +223,14 @@ class VirtuosoDialect(Dialect):
         if cap:
             raise ResultCapped(f"remote store {where} cut the result at {cap} rows (its ResultSetMaxRows): "
                                "the answer is incomplete and was not used")
+        if resp.status_code >= 400:
+            refusal = self.refusal(resp.status_code, _text(resp), where)
+            if refusal is not None:
+                raise refusal
+            if resp.status_code >= 500 and state:
+                message = re.sub(r"\s+", " ", resp.headers.get("X-SQL-Message", "")).strip()[:300]
+                raise StoreUnavailable(f"remote store {where} answered {resp.status_code} "
+                                       f"(X-SQL-State {state}{': ' + message if message else ''})")
 
     def body(self, body: bytes, resp: requests.Response) -> bytes:
         return self.fix(body, resp.headers.get("Content-Type", "").split(";")[0].strip().lower())
