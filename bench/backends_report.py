@@ -137,7 +137,10 @@ def _scaling_table(s: dict[str, Any]) -> list[str]:
         cells = []
         for n in names:
             q, b = row[n]["qps"], base.get(n, {}).get("qps")
-            cells.append(f"{_fmt(q)} ({q / b:.2f}×)" if b else _fmt(q))
+            if not row[n].get("requests", 1):  # not 0 QPS: nothing finished inside the run
+                cells.append(f"none finished in {row[n].get('seconds', 0):.0f} s")
+            else:
+                cells.append(f"{_fmt(q)} ({q / b:.2f}×)" if b else _fmt(q))
         out.append(f"| {w} | " + " | ".join(cells) + f" | {row['memory']['pss_mib']:,.0f} |")
     return out
 

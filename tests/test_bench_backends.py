@@ -64,6 +64,14 @@ def test_results_file_has_targets_publishing_and_scaling() -> None:
     assert "The reference request" in md and "remote_request" in md
 
 
+def test_a_scaling_run_where_nothing_finished_says_so_rather_than_zero_throughput() -> None:
+    # the 2026-12-04 run: Virtuoso's label search at 4 workers finished no request in its 4 s run
+    res = _res()
+    res["backends"]["virtuoso"]["scaling"]["4"]["q"] = {"qps": 0.0, "p50_ms": 0.0, "requests": 0, "seconds": 4.01}
+    md = backends_report.markdown(res)
+    assert "| 4 | none finished in 4 s | 400 |" in md and "0.00×" not in md
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--backends", "fuseki"], "unknown backend(s) fuseki"),
     (["--concurrency", "one"], "--concurrency takes numbers"),
