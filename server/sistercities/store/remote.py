@@ -54,10 +54,12 @@ Never imports Flask.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -76,6 +78,23 @@ __all__ = ["CREDENTIAL_VARS", "DIALECTS", "GENID", "Dialect", "RemoteStore", "cr
 CONNECT_TIMEOUT = 5.0
 DATASET_CHECK_S = 5.0
 QUERY_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@functools.lru_cache(maxsize=4096)
+def _field(name: str, value: str) -> bytes:
+    return (urllib.parse.quote_plus(name) + "=" + urllib.parse.quote_plus(value)).encode("ascii")
+
+
+def form_body(fields: list[tuple[str, str]]) -> bytes:
+    """``fields`` form-encoded as :func:`urllib.parse.urlencode` (and requests) would, but
+    the dataset's fields (the same few dozen graph IRIs on every query) are encoded once
+    per process: requests' encoder took 0.3 ms of a trivial query's 2 ms in our layer."""
+    return b"&".join(_field(str(k), str(v)) if k != "query"
+                     else (urllib.parse.quote_plus(k) + "=" + urllib.parse.quote_plus(str(v))).encode("ascii")
+                     for k, v in fields)
 
 
 class RemoteStore(Store):
@@ -128,6 +147,9 @@ class RemoteStore(Store):
         where = safe_url(url)
         timeout = (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
         kw = self.dialect.before(method, url, kw, timeout=self.timeout)
+        if isinstance(kw.get("data"), list):  # form fields: encoded here, the dataset's once per process
+            kw = {**kw, "data": form_body(kw["data"]),
+                  "headers": {**(kw.get("headers") or {}), "Content-Type": FORM}}
         try:
             resp = self.session().request(method, url, timeout=timeout, stream=stream, allow_redirects=False, **kw)
         except requests.exceptions.ConnectTimeout:
