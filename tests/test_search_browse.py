@@ -34,7 +34,8 @@ LOW_KINDS = {"source", "paragraph", "evidence"}
 def _rows(html: str) -> list[str]:
     """The text of each body row of the list's table, in order."""
     body = re.search(r'<table class="browse">.*?<tbody>(.*?)</tbody>', html, re.S)
-    assert body, "no list table"
+    # the page's own words when there is no table (a full local run once showed none on Virtuoso)
+    assert body, "no list table: " + " ".join(visible_text(html).split())[:600]
     return [visible_text(r) for r in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)]
 
 
