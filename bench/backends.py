@@ -171,6 +171,17 @@ def measure(srv: servers.Server, path: str, script: str, args: list[str], c: int
     return r.as_dict()
 
 
+def run_seconds(duration: int, slowest_ms: float, c: int) -> int:
+    """Seconds of a wrk run: long enough that each of ``c`` connections sees a few answers of a
+    part whose slowest p50 so far is ``slowest_ms``, at most MAX_RUN_S."""
+    return min(MAX_RUN_S, max(duration, math.ceil(3 * slowest_ms * c / CORES / 1000)))
+
+
+def slowest_after(slowest_ms: float, r: dict[str, Any], secs: int) -> float:
+    """The slowest p50 after run ``r`` of ``secs`` s (the whole run when nothing finished)."""
+    return max(slowest_ms, r["p50_ms"] if r["requests"] else secs * 1000.0)
+
+
 # --- the parts -------------------------------------------------------------------------------
 
 def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: str, queries: dict[str, str],
@@ -208,12 +219,12 @@ def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: s
         slowest_ms = 1000 * max(t_o, t_s)
         for c in sorted(conc):
             flip = not flip
-            secs = min(MAX_RUN_S, max(duration, math.ceil(3 * slowest_ms * c / CORES / 1000)))
+            secs = run_seconds(duration, slowest_ms, c)
             entry.setdefault("seconds", {})[str(c)] = secs
             for who, srv, path, body, acc in (targets if flip else targets[::-1]):
                 r = measure(srv, path, "sparql.lua", [str(body), acc], c, secs)
                 entry["runs"][who][str(c)] = r
-                slowest_ms = max(slowest_ms, r["p50_ms"] if r["requests"] else secs * 1000)
+                slowest_ms = slowest_after(slowest_ms, r, secs)
             o, s = entry["runs"]["ours"].get(str(c)), entry["runs"]["store"].get(str(c))
             say(f"  {kind} {name} c={c}: ours {o and o['qps']} QPS p50 {o and o['p50_ms']} ms | "
                 f"store {s and s['qps']} QPS p50 {s and s['p50_ms']} ms")
@@ -264,7 +275,7 @@ def run_deref(kind: str, ours: servers.Server, iris: list[str], hub: str, work: 
         first = out[f"hub_first_{key[4:]}"]["seconds"] if key.startswith("hub_") else 0.0
         for c in (conc if key in ("ttl", "html") else [top]):
             # each worker's first hub request is uncached: long enough that every connection sees answers
-            secs = min(MAX_RUN_S, max(duration, math.ceil(3 * first * c / CORES)))
+            secs = run_seconds(duration, first * 1000, c)
             out[key][str(c)] = r = measure(ours, "", "paths.lua", [str(f)], c, secs)
             say(f"  {kind} {key} c={c}: {r['qps']} QPS p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms "
                 f"errors {r['errors']}")
@@ -276,28 +287,21 @@ def run_scaling(kind: str, build_dir: Path, env: dict[str, str], queries: dict[s
     """Our throughput at the top concurrency with 1, 2 and 4 gunicorn workers: a medium query,
     the trivial lookup and the sample's Turtle documents."""
     names = [n for n in queries if "label-search" in n or "trivial" in n][:2] or list(queries)[:2]
-    slowest_ms: dict[str, float] = {}  # per part: the longest p50 seen so far, so a slow part gets a long run
     paths = work / f"paths-{kind}-scaling.txt"
     paths.write_text("".join(doc_path(i, "ttl") + "\n" for i in iris))
+    parts = [(n, "/sparql", "sparql.lua", [str(body_file(work, f"{kind}-ours-{n}", [("query", queries[n])])),
+                                          accept_for(queries[n])]) for n in names]
+    parts.append(("documents (Turtle, sample)", "", "paths.lua", [str(paths)]))
+    slowest_ms = dict.fromkeys((p[0] for p in parts), 0.0)  # per part, so a slow part gets a long run
     out: dict[str, Any] = {}
     for w in SCALING_WORKERS:
         srv = servers.start_ours(build_dir, w, work / "logs" / f"ours-{kind}-w{w}.log", env)
         try:
             row: dict[str, Any] = {}
-            def secs(part: str) -> int:
-                return min(MAX_RUN_S, max(duration, math.ceil(3 * slowest_ms.get(part, 0.0) * top / CORES / 1000)))
-
-            def note(part: str, r: dict[str, Any], s: int) -> dict[str, Any]:
-                slowest_ms[part] = max(slowest_ms.get(part, 0.0), r["p50_ms"] if r["requests"] else s * 1000.0)
-                return r
-
-            for n in names:
-                body = body_file(work, f"{kind}-ours-{n}", [("query", queries[n])])
-                s = secs(n)
-                row[n] = note(n, measure(srv, "/sparql", "sparql.lua", [str(body), accept_for(queries[n])], top, s), s)
-            d = "documents (Turtle, sample)"
-            s = secs(d)
-            row[d] = note(d, measure(srv, "", "paths.lua", [str(paths)], top, s), s)
+            for part, path, script, args in parts:
+                secs = run_seconds(duration, slowest_ms[part], top)
+                row[part] = measure(srv, path, script, args, top, secs)
+                slowest_ms[part] = slowest_after(slowest_ms[part], row[part], secs)
             row["memory"] = srv.memory()
             out[str(w)] = row
             say(f"  {kind} workers={w}: " + ", ".join(f"{k} {v['qps']} QPS" for k, v in row.items() if "qps" in v))
