@@ -5,6 +5,7 @@ answering 500, a publisher killed with SIGKILL) and their clean-up, credentials.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import http.server
 import json
 import os
@@ -20,6 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 import requests
 from tests.conftest import BASE, ROOT, SHARED, start_loopback_http, start_oxigraph_rw, stop_loopback_http, stop_server
 
@@ -367,6 +369,14 @@ def test_web_tier_with_only_the_settings_serves_each_published_release(oxigraph:
         r = requests.get(root + "/sparql", params={"query": q}, headers={"Accept": "application/sparql-results+json"}, timeout=10)
         gs = sorted(b["g"]["value"] for b in r.json()["results"]["bindings"])
         assert gs == sorted(g for g in local_counts(changed) if g is not None)
+        # the catalogue lists both releases and keeps the first one's issue date, with no build folder
+        page = requests.get(root + "/dataset.html", timeout=10).text
+        assert built.version in page and f"{changed.version} (served)" in page
+        cat = rdflib.Graph().parse(data=requests.get(root + "/catalog", headers={"Accept": "text/turtle"},
+                                                     timeout=10).text, format="turtle")
+        issued = {o.toPython() for o in cat.objects(rdflib.URIRef(BASE + "dataset"), rdflib.DCTERMS.issued)}
+        first = dt.datetime.fromisoformat(built.build_time.replace("Z", "+00:00"))
+        assert issued == {first}, (issued, built.build_time, changed.build_time)
     finally:
         stop_server(proc)
     assert "Traceback" not in (tmp_path / "server.log").read_text(errors="replace")

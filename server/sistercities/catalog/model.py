@@ -205,19 +205,38 @@ def dump_entries(release: Release) -> list[dict[str, Any]]:
     return found
 
 
+def version_of(manifest: dict[str, Any]) -> Version:
+    """The history entry of the release a manifest describes."""
+    return Version(str(manifest["version"]), str(manifest.get("build_time", "")),
+                   str(manifest.get("modified", manifest.get("build_time", ""))),
+                   int(manifest["triples"]) if isinstance(manifest.get("triples"), int) else None)
+
+
+def _recorded(manifest: dict[str, Any]) -> list[Version]:
+    """``manifest['history']``: the releases a store served before this one, as its publisher
+    recorded them (:mod:`sistercities.publish.release`); entries that are not one are skipped."""
+    out = []
+    for e in manifest.get("history") or []:
+        if isinstance(e, dict) and isinstance(e.get("version"), str):
+            out.append(version_of(e))
+    return out
+
+
 def read_history(release: Release) -> tuple[Version, ...]:
-    """Every release present next to this one, newest first."""
-    out: list[Version] = []
+    """Every release this one knows of, newest first: those its publisher recorded in the
+    manifest (a web server with only a remote store and no build folder) and those present
+    next to it in the build folder."""
+    out: dict[str, Version] = {v.version: v for v in _recorded(release.manifest)}
     for m in release.path.parent.glob("*/" + MANIFEST):
         try:
             d = json.loads(m.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        out.append(Version(str(d.get("version", m.parent.name)), str(d.get("build_time", "")),
-                           str(d.get("modified", d.get("build_time", ""))), d.get("triples")))
-    if not any(v.version == release.version for v in out):
-        out.append(Version(release.version, release.build_time, release.modified, release.triples))
-    return tuple(sorted(out, key=lambda v: (v.build_time, v.version), reverse=True))
+        if isinstance(d, dict):
+            v = version_of({"version": m.parent.name, **d})
+            out.setdefault(v.version, v)
+    out[release.version] = Version(release.version, release.build_time, release.modified, release.triples)
+    return tuple(sorted(out.values(), key=lambda v: (v.build_time, v.version), reverse=True))
 
 
 def _graphs(manifest: dict[str, Any], counted: dict[str, int]) -> tuple[NamedGraph, ...]:

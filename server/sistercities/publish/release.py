@@ -74,6 +74,7 @@ from sistercities.publish.update import UpdateClient, literal, ntriples_line
 from sistercities.release import Release
 from sistercities.store.base import StoreError
 from sistercities.store.embedded import EmbeddedStore
+from sistercities.store.manifest import served_history
 from sistercities.store.remote import RemoteStore, skolemise
 
 Log = Callable[[str], None]
@@ -243,7 +244,7 @@ class Publisher:
                                    f"{served_version or 'nothing'}: {e}") from None
             raise
         graphs = sorted(g for g in counts if g is not None)
-        stored = self._stored_manifest(manifest, names, graphs)
+        stored = self._stored_manifest(manifest, names, graphs, served)
         old = list((served or {}).get("store", {}).get("named_graphs", []))
         try:
             if served is None:
@@ -334,9 +335,14 @@ class Publisher:
         self._verify(counts, lambda _: names.served_default)
         self.update.run(self._pointer_op(names, version, stored))
 
-    def _stored_manifest(self, manifest: dict[str, Any], names: Names, graphs: list[str]) -> dict[str, Any]:
+    def _stored_manifest(self, manifest: dict[str, Any], names: Names, graphs: list[str],
+                         served: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The manifest readers get from the pointer: the build's, with where the graphs are
+        and ``history``, every release the store served before (read by
+        :func:`sistercities.catalog.model.read_history`, so a web server without the build
+        folder lists them in the catalogue and keeps the first release's ``dct:issued``)."""
         version = str(manifest["version"])
-        return {**manifest, "store": {
+        return {**manifest, "history": served_history(served, version), "store": {
             "pointer": names.pointer,
             "default_graph": names.served_default,
             "named_graphs": graphs,

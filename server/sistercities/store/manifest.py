@@ -8,7 +8,8 @@ release being served in the pointer graph ``<BASE>graph/release``::
       <BASE>release/current> <BASE>ontology/manifest "…the manifest.json text…" .
     }
 
-:func:`read_release` reads it back.  Never imports Flask.
+:func:`read_release` reads it back.  Its ``history`` lists the releases the store served
+before, oldest first (:func:`served_history`).  Never imports Flask.
 """
 
 from __future__ import annotations
@@ -52,3 +53,21 @@ def parse_manifest(rows: list[dict[str, Any]], base: str) -> dict[str, Any] | No
         raise StoreError(f"<{release_graph(base)}>: the stored manifest is not a release manifest "
                          f"(needs {', '.join(REQUIRED)})")
     return manifest
+
+
+HISTORY_FIELDS = ("version", "build_time", "modified", "triples")
+
+
+def served_history(served: dict[str, Any] | None, version: str) -> list[dict[str, Any]]:
+    """The releases a store served before ``version``, oldest first: those the served manifest
+    recorded and the served release itself (``version`` left out: a repeated publish of the
+    served release does not list it twice)."""
+    if served is None:
+        return []
+    entries = [e for e in served.get("history") or [] if isinstance(e, dict)] + [served]
+    out: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        v = e.get("version")
+        if isinstance(v, str) and v != version:
+            out.setdefault(v, {k: e[k] for k in HISTORY_FIELDS if k in e})
+    return list(out.values())
