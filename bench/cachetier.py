@@ -20,7 +20,9 @@ Measured with wrk, every query sent by GET (what nginx may cache):
 * **repeated** queries (the same request again and again, the cache warmed by one request):
   every server, each query of bench/queries;
 * **cold** queries (each request a query never asked before: the query with a new trailing
-  comment, which is part of the cache key, bench/lua/cold.lua): oxigraph, cached, nocache;
+  comment, which is part of the cache key, bench/lua/cold.lua): oxigraph, cached, nocache, and
+  the floor app (bench/floor_app.py on the store's default graph, as ours: what any Python handler
+  under gunicorn sync reaches on the same never-asked query);
 * **documents**: a sample's Turtle and HTML through the front against nginx serving the same
   bytes from disk; documents never asked of ``cached`` but rendered by ``warmer`` (the shared
   cache warm from other workers), and never-asked documents of ``nocache``;
@@ -180,7 +182,9 @@ def run_sparql(targets: dict[str, servers.Server], queries: dict[str, str], work
             if who == "front":
                 entry["front_cache_status"] = status.since()
         # cold: every request a query never asked before (bench/lua/cold.lua appends a new comment)
-        for who in ("oxigraph", "cached", "nocache"):
+        if "floor" in targets and "floor" not in one:  # cold: the floor beside every query, not only the trivial one
+            one["floor"] = write_paths(work, f"{name}-floor", [get_path(ends["floor"], query)])
+        for who in ("oxigraph", "cached", "nocache", "floor"):
             if who not in targets:
                 continue
             # first a short unmeasured run: the cached server's workers answered the repeated runs from
@@ -306,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         started.append(nocache)
         front, nginx_cache = start_front(cached, build_dir, scratch / "front")
         started.append(front)
-        floor = servers.start_floor(store_dir, a.workers, logs / "floor.log")  # bench/floor_app.py, gunicorn sync
+        # bench/floor_app.py under gunicorn sync, on the store's default graph (its answers are ours)
+        floor = servers.start_floor(store_dir, a.workers, logs / "floor.log", union=False)
         started.append(floor)
         status = StatusLog(scratch / "front" / "cache-status.log")
         say(f"SPARQL, c={a.concurrency}: repeated and cold, {len(queries)} queries")

@@ -6,9 +6,12 @@ extra); skipped with that message when they are missing.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +174,21 @@ def test_floor_app_answers_the_same_query_under_gunicorn(tmp_path: Path, threads
     finally:
         srv.stop()
     assert srv.proc.poll() is not None
+
+
+@pytest.mark.parametrize(("union", "rows"), [(True, 1), (False, 0)])
+def test_floor_app_reads_the_union_or_the_default_graph(tmp_path: Path, union: bool, rows: int) -> None:
+    # the label is only in a named graph: the union sees it, the store's own default graph does not
+    # (the cache-tier bench runs the floor on the default graph, where the build writes the union, as ours)
+    _one_label_store(tmp_path / "store")
+    srv = servers.start_floor(tmp_path / "store", 1, tmp_path / "floor.log", union=union)
+    try:
+        q = urllib.parse.quote("SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }", safe="")
+        with urllib.request.urlopen(f"{srv.root}/q?query={q}", timeout=30) as r:
+            answer = json.loads(r.read())
+        assert len(answer["results"]["bindings"]) == rows
+    finally:
+        srv.stop()
 
 
 def test_floor_is_reported_beside_the_light_target() -> None:
