@@ -24,7 +24,10 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> Runs:
 
 
 def worker(build_dir: Path, tmp_path: Path, **settings: Any) -> tuple[Client, Any]:
-    app = create_app({"BUILD_DIR": str(build_dir), "SHARED_CACHE_DIR": str(tmp_path / "shared"), **settings})
+    """An app whose results go to the shared cache at the miss (SHARED_CACHE_ADMIT=1), so the replay keeps
+    the first answer; with the default 2 it keeps the second (tests/test_shared_cache.py, test_admit_2_...)."""
+    app = create_app({"BUILD_DIR": str(build_dir), "SHARED_CACHE_DIR": str(tmp_path / "shared"),
+                      "SHARED_CACHE_ADMIT": 1, **settings})
     app.config["TESTING"] = True
     return app.test_client(), app.wsgi_app
 

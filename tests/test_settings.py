@@ -30,6 +30,7 @@ def test_precedence(tmp_path: Path) -> None:
         ("colour = 1", "unknown setting 'colour'"),
         ("port = ", "c.toml"),
         ("base_iri = 'https://example.org/no-slash'", "BASE_IRI must end with"),
+        ("shared_cache_admit = 0", "SHARED_CACHE_ADMIT must be at least 1"),
     ],
 )
 def test_bad_config_file(tmp_path: Path, toml: str, message: str) -> None:

@@ -103,6 +103,90 @@ def test_a_cached_answer_is_byte_identical_to_the_engine_s(build_dir: Path, cach
         assert r.headers.get("SPARQL-Warning") == uncached.headers.get("SPARQL-Warning")
 
 
+# --- SHARED_CACHE_ADMIT: a result goes to the folder when its worker is asked for it again ------------
+
+def shared_entries(cache_dir: Path) -> int:
+    folders = [p for p in cache_dir.iterdir() if (p / "cache.db").is_file()] if cache_dir.is_dir() else []
+    total = 0
+    for folder in folders:
+        with diskcache.Cache(str(folder)) as c:
+            total += len(c)
+    return total
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_admit_2_writes_a_result_when_it_is_asked_again(build_dir: Path, cache_dir: Path, runs: Runs,
+                                                        method: str) -> None:
+    def send(client: Any) -> Any:
+        if method == "GET":  # GETs go through the replay in front of Flask
+            return ask(client, SELECT, "csv")
+        return client.post("/sparql?format=csv", data={"query": SELECT})
+
+    one = worker(build_dir, cache_dir, SHARED_CACHE_ADMIT=2)
+    first = send(one)
+    assert (first.status_code, first.headers["X-Cache"]) == (200, "miss")
+    assert shared_entries(cache_dir) == 0  # asked once: not written
+    other = send(worker(build_dir, cache_dir, SHARED_CACHE_ADMIT=2))
+    assert other.headers["X-Cache"] == "miss"  # so another worker runs it too
+    assert runs.count == 2
+    again = send(one)  # the first worker is asked again: from its memory, and now written
+    assert again.headers["X-Cache"] == "hit-local"
+    assert shared_entries(cache_dir) == 1
+    third = send(worker(build_dir, cache_dir, SHARED_CACHE_ADMIT=2))
+    assert third.headers["X-Cache"] == "hit-shared"
+    assert runs.count == 2
+    assert first.data == other.data == again.data == third.data
+    assert len({r.headers["ETag"] for r in (first, other, again, third)}) == 1
+    for _ in range(3):  # further answers from memory (GET: replayed) write nothing more
+        assert send(one).headers["X-Cache"] == "hit-local"
+    assert shared_entries(cache_dir) == 1
+    if method == "GET":
+        assert one.application.wsgi_app.replayed == 3
+
+
+def test_admit_1_writes_at_the_first_answer(build_dir: Path, cache_dir: Path) -> None:
+    assert ask(worker(build_dir, cache_dir, SHARED_CACHE_ADMIT=1), SELECT, "csv").headers["X-Cache"] == "miss"
+    assert shared_entries(cache_dir) == 1
+    assert ask(worker(build_dir, cache_dir), SELECT, "csv").headers["X-Cache"] == "hit-shared"
+
+
+def test_a_slow_answer_is_written_at_once(build_dir: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sistercities.cache import admission
+
+    assert worker(build_dir, cache_dir).application.extensions["sistercities"].settings["SHARED_CACHE_ADMIT"] == 2  # the default
+    monkeypatch.setattr(admission, "AT_ONCE_S", 0.0)  # every answer took at least that long
+    assert ask(worker(build_dir, cache_dir), SELECT, "csv").headers["X-Cache"] == "miss"
+    assert shared_entries(cache_dir) == 1
+    assert ask(worker(build_dir, cache_dir), SELECT, "csv").headers["X-Cache"] == "hit-shared"
+
+
+def test_admit_3_waits_for_the_third_answer(build_dir: Path, cache_dir: Path) -> None:
+    one = worker(build_dir, cache_dir, SHARED_CACHE_ADMIT=3)
+    states = []
+    for _ in range(3):
+        states.append(one.post("/sparql?format=json", data={"query": SELECT}).headers["X-Cache"])
+        states.append(str(shared_entries(cache_dir)))
+    assert states == ["miss", "0", "hit-local", "0", "hit-local", "1"]
+
+
+def test_admission_counts_per_key_and_forgets_the_oldest() -> None:
+    from sistercities.cache.admission import Admission
+
+    with pytest.raises(ValueError, match="at least 1"):
+        Admission(0)
+    at_once = Admission(1)
+    assert at_once.missed("k") and not at_once.hit("k") and len(at_once) == 0
+    twice = Admission(2, max_pending=2)
+    assert twice.missed("slow", seconds=0.05) and not twice.pending("slow")  # AT_ONCE_S
+    assert not twice.missed("a") and twice.pending("a")
+    assert twice.hit("a") and not twice.hit("a")  # due once; then it is in the shared cache
+    assert not twice.hit("never answered")  # e.g. read from the shared cache: already there
+    for k in ("b", "c", "d"):
+        twice.missed(k)
+    assert (twice.pending("b"), twice.pending("c"), twice.pending("d")) == (False, True, True)
+    assert not twice.hit("b")  # pushed out: counted afresh at its next miss, never written wrongly
+
+
 def test_sparql_answers_carry_validators_and_vary(client: Any) -> None:
     r = ask(client, SELECT, headers={"Accept": "application/sparql-results+json"})
     assert r.status_code == 200
@@ -216,7 +300,7 @@ def _shared(client: Any) -> SharedCache:
 
 
 def test_a_corrupt_entry_is_a_miss_and_is_replaced(build_dir: Path, cache_dir: Path, runs: Runs) -> None:
-    c = worker(build_dir, cache_dir)
+    c = worker(build_dir, cache_dir, SHARED_CACHE_ADMIT=1)  # written at the miss
     good = ask(c, SELECT, "json")
     key = next(iter(c.application.extensions["sistercities.sparql_lru"]._data))[0]
     folder = _shared(c).directory
@@ -224,7 +308,7 @@ def test_a_corrupt_entry_is_a_miss_and_is_replaced(build_dir: Path, cache_dir: P
         raw = dc[key]
         for bad in (b"garbage", raw[:-5], raw[:-1] + b"X", raw[:40]):
             dc[key] = bad
-            r = ask(worker(build_dir, cache_dir), SELECT, "json")  # a fresh worker: nothing in its memory
+            r = ask(worker(build_dir, cache_dir, SHARED_CACHE_ADMIT=1), SELECT, "json")  # nothing in its memory
             assert r.status_code == 200
             assert r.headers["X-Cache"] == "miss"
             assert r.data == good.data

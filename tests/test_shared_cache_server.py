@@ -27,7 +27,8 @@ QUERY = "ASK { <https://w3id.org/twinning/id/city/odesa> ?p ?o }"
 @pytest.fixture(scope="module")
 def server(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, list[int]]]:
     work = tmp_path_factory.mktemp("shared-cache-server")
-    env = {"SISTERCITIES_SHARED_CACHE_DIR": str(work / "cache")}
+    # results written at the miss (SHARED_CACHE_ADMIT=1): the default 2 is the test after these
+    env = {"SISTERCITIES_SHARED_CACHE_DIR": str(work / "cache"), "SISTERCITIES_SHARED_CACHE_ADMIT": "1"}
     proc, root = start_server(build_dir, workers=2, env=env, log=work / "server.log")
     try:
         yield root, work / "cache", worker_pids(proc)
@@ -77,6 +78,36 @@ def test_a_query_run_by_one_worker_is_answered_by_the_other(server: tuple[str, P
     assert "miss" not in states and "hit-shared" in states, states
     again = _get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_by_default_a_query_asked_once_is_not_written_and_a_repeated_one_is(build_dir: Path, tmp_path: Path) -> None:
+    """SHARED_CACHE_ADMIT=2 (the default): the shared folder gets a result when a worker is asked for it
+    again; until then each worker runs it once at most."""
+    import diskcache
+
+    cache = tmp_path / "cache"
+    proc, root = start_server(build_dir, workers=2, env={"SISTERCITIES_SHARED_CACHE_DIR": str(cache)},
+                              log=tmp_path / "server.log")
+
+    def written() -> int:
+        folders = [p for p in cache.iterdir() if (p / "cache.db").is_file()] if cache.is_dir() else []
+        total = 0
+        for folder in folders:
+            with diskcache.Cache(str(folder)) as c:
+                total += sum(1 for k in c if str(k).startswith("sparql:"))
+        return total
+
+    try:
+        once = _get(root + "/sparql?" + requests.compat.urlencode({"query": QUERY + " # once", "format": "json"}))
+        assert (once.status_code, once.headers["X-Cache"]) == (200, "miss")
+        assert written() == 0
+        url = root + "/sparql?" + requests.compat.urlencode({"query": QUERY, "format": "csv"})
+        states = [r.headers["X-Cache"] for _ in range(3) for r in _burst([url] * 8)]
+        assert 1 <= states.count("miss") <= 2, states  # once per worker at most
+        assert set(states) <= {"miss", "hit-local", "hit-shared"}, states
+        assert written() == 1
+    finally:
+        stop_server(proc)
 
 
 def test_a_new_release_behind_a_running_server_is_answered_afresh(tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ the application itself says for an answer from this worker's memory.
 
 What it keeps: only ``200`` answers the application marked as cache hits or misses of its
 result cache (``X-Cache``) with ``Cache-Control: public`` and a strong ``ETag`` -- so never
-an error, a timeout, a refusal or an HTML page; bounded in bytes (least recently used go).
+an error, a timeout, a refusal or an HTML page -- and that the application did not mark
+:data:`NOT_REPLAYED` (a result it writes to the shared cache only when asked again,
+``SHARED_CACHE_ADMIT``); bounded in bytes (least recently used go).
 What it never answers: anything but ``GET /sparql?…``, a conditional request (the
 application answers ``If-None-Match`` itself, cheaply), any request while ``version()`` says
 no release has been confirmed (a remote store's manifest is re-read inside Flask: the
@@ -33,6 +35,10 @@ from typing import Any
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
                "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_ORIGIN")
 STORED_STATES = frozenset({"hit-local", "hit-shared", "miss"})
+#: Set (to True) in the WSGI environ by the application for an answer the replay must not keep:
+#: a result the worker holds back from the shared cache until it is asked again
+#: (``SHARED_CACHE_ADMIT``), which a replayed answer would never let the application see.
+NOT_REPLAYED = "sistercities.not_replayed"
 PATH = "/sparql"
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
@@ -88,7 +94,8 @@ class Replay:
 
         result = self.app(environ, record)
         headers = seen.get("headers")
-        if not seen.get("status", "").startswith("200 ") or headers is None or not _storable(headers):
+        if (not seen.get("status", "").startswith("200 ") or headers is None or not _storable(headers)
+                or environ.get(NOT_REPLAYED)):
             return result
         try:
             body = b"".join(result)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import time
 from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template, request
@@ -17,6 +18,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from sistercities import describe
 from sistercities.cache import Entry, etag, etag_matches, sparql_key
+from sistercities.cache.admission import Admission
+from sistercities.cache.replay import NOT_REPLAYED
 from sistercities.conneg import HTML, TRIPLE_FORMATS
 from sistercities.doccache import Doc, DocCache
 from sistercities.html.values import human_size
@@ -125,6 +128,9 @@ def _answer(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Response:
     local = _local_cache() if shared is not None else None
     found = local.get((key,)) if local is not None else None
     state = "hit-local"
+    admission = _admission() if shared is not None else None
+    if found is not None and shared is not None and admission is not None and admission.hit(key):
+        shared.put(key, Entry(found.body, found.mime, found.headers))  # asked again: now worth sharing
     if found is None and shared is not None:
         entry = shared.get(key)
         if entry is not None:
@@ -132,7 +138,9 @@ def _answer(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Response:
             if local is not None:
                 local.put((key,), found)
     if found is None:
+        started = time.perf_counter()
         out = _run(req, info, mime)
+        took = time.perf_counter() - started
         if out.kind != "ok":
             return _outcome_error(out, req.query)
         extra: tuple[tuple[str, str], ...] = ()
@@ -141,11 +149,22 @@ def _answer(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Response:
             extra = ((hints.HEADER, hints.header_value(hinted)),)
         found, state = Doc(out.body, formats.content_type(mime), extra), "miss"
         if shared is not None:
-            shared.put(key, Entry(found.body, found.mime, found.headers))
+            if admission is None or admission.missed(key, took):
+                shared.put(key, Entry(found.body, found.mime, found.headers))
+            else:  # kept here until asked again: the replay in front must let that request through
+                request.environ[NOT_REPLAYED] = True
             if local is not None:
                 local.put((key,), found)
     headers = {"Content-Type": found.mime, **dict(found.headers), **validators, "X-Cache": state if shared is not None else "off"}
     return _finish(Response(found.body, status=200, headers=headers))
+
+
+def _admission() -> Admission:
+    held: Admission | None = current_app.extensions.get("sistercities.sparql_admission")
+    if held is None:
+        uses = site().settings["SHARED_CACHE_ADMIT"]
+        held = current_app.extensions["sistercities.sparql_admission"] = Admission(uses)
+    return held
 
 
 def _local_cache() -> DocCache:
