@@ -148,13 +148,13 @@ def _answer(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Response:
         if hinted:
             extra = ((hints.HEADER, hints.header_value(hinted)),)
         found, state = Doc(out.body, formats.content_type(mime), extra), "miss"
-        if shared is not None:
-            if admission is None or admission.missed(key, took):
+        if shared is not None and admission is not None:
+            if admission.missed(key, took):
                 shared.put(key, Entry(found.body, found.mime, found.headers))
-            else:  # kept here until asked again: the replay in front must let that request through
-                request.environ[NOT_REPLAYED] = True
             if local is not None:
                 local.put((key,), found)
+    if admission is not None and admission.pending(key):
+        request.environ[NOT_REPLAYED] = True  # not written yet: the replay must let the next request through
     headers = {"Content-Type": found.mime, **dict(found.headers), **validators, "X-Cache": state if shared is not None else "off"}
     return _finish(Response(found.body, status=200, headers=headers))
 
