@@ -33,7 +33,9 @@ from sistercities.store.virtuoso import (
 from virtuoso import default_graph
 
 CITY = BASE + "id/city/khabarovsk"
-CROSS = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o . ?a ?b ?c } }"  # > 10000 rows (ResultSetMaxRows)
+# > 10000 rows (ResultSetMaxRows: 151608 here) in 0.2 s: CI once saw the product of every quad
+# with every quad (6.5 MB of JSON, 1.3 s here) reach the 28 s anytime limit (S1TAT) on a loaded machine
+CROSS = "SELECT ?s WHERE { GRAPH ?g { ?s a ?t . ?a a ?c } }"
 SLOW = ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o . ?a ?b ?c . "
         "?d <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?f } }")
 
