@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -95,3 +96,37 @@ def test_query_threads_are_reused_and_survive_errors() -> None:
         call = pool.submit(lambda: evaluate(ox.Store(), Job("ASK {}", "application/sparql-results+json", 100)))
         assert call.done.wait(5) and call.result is not None and call.result.kind == "ok"
     assert threading.active_count() == before
+
+
+def test_an_answer_costs_the_query_threads_cpu_time_not_the_wait(tiny: ox.Store) -> None:
+    """``Outcome.cost_s`` (what the shared cache's admission weighs): the evaluating thread's CPU
+    time.  A heavy query costs about its wall time alone; a cheap one costs little even when the
+    process is so busy that the answer waits (Python threads holding the GIL for 0.1 s each turn)."""
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 60^3 rows
+    started = time.monotonic()
+    out = run_local(tiny, Job(heavy, "application/sparql-results+json", 10_000, union=True), 30)
+    wall = time.monotonic() - started
+    assert out.kind == "ok" and 0 < out.cost_s <= wall + 0.01
+    assert out.cost_s > wall / 4  # alone on a core, the work is most of the time
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(0.1)
+    spinners = [threading.Thread(target=spin, daemon=True) for _ in range(3)]
+    for t in spinners:
+        t.start()
+    try:
+        started = time.monotonic()
+        cheap = run_local(tiny, Job("ASK { ?s ?p ?o }", "application/sparql-results+json", 10_000, union=True), 30)
+        waited = time.monotonic() - started
+    finally:
+        stop.set()
+        for t in spinners:
+            t.join()
+        sys.setswitchinterval(old)
+    assert cheap.kind == "ok" and waited > 0.1
+    assert cheap.cost_s < 0.05 < waited

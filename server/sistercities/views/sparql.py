@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import time
 from urllib.parse import urlencode
 
 from flask import Response, current_app, render_template, request
@@ -138,9 +137,7 @@ def _answer(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Response:
             if local is not None:
                 local.put((key,), found)
     if found is None:
-        started = time.perf_counter()
         out = _run(req, info, mime)
-        took = time.perf_counter() - started
         if out.kind != "ok":
             return _outcome_error(out, req.query)
         extra: tuple[tuple[str, str], ...] = ()
@@ -149,7 +146,7 @@ def _answer(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Response:
             extra = ((hints.HEADER, hints.header_value(hinted)),)
         found, state = Doc(out.body, formats.content_type(mime), extra), "miss"
         if shared is not None and admission is not None:
-            if admission.missed(key, took):
+            if admission.missed(key, out.cost_s):
                 shared.put(key, Entry(found.body, found.mime, found.headers))
             if local is not None:
                 local.put((key,), found)
