@@ -122,6 +122,23 @@ def test_stats_equal_independent_sparql_counts(built: Release, sparql: Callable[
         assert sparql(f"SELECT ?p WHERE {{ <{iri}> ?p ?o }} LIMIT 1"), iri
 
 
+
+def test_the_release_names_the_objects_an_order_by_ranks(built: Release,
+                                                         sparql: Callable[[str], list[dict[str, Any]]]) -> None:
+    """stats.literal_predicates / form_ordered_predicates, read back as Release.ranked_predicates:
+    the real data's dates and labels sort by their form, its coordinates and numbers do not."""
+    st = built.manifest["stats"]
+    literal = {r["p"].value for r in sparql("SELECT DISTINCT ?p WHERE { ?s ?p ?o FILTER(isLITERAL(?o)) }")}
+    assert set(st["literal_predicates"]) == literal
+    assert set(st["form_ordered_predicates"]) < literal
+    ranked = built.ranked_predicates
+    assert ranked is not None
+    for p in ("http://www.w3.org/2000/01/rdf-schema#label", BASE + "ontology/startDate", BASE + "ontology/quotation"):
+        assert p in literal and p not in ranked
+    for p in ("http://www.w3.org/2003/01/geo/wgs84_pos#lat", BASE + "ontology/paragraphNumber"):
+        assert p in ranked
+
+
 # --- small projects: publishing, no-op rebuilds, failures ---------------------------------
 
 

@@ -65,11 +65,16 @@ class Release:
         return int(self.manifest["triples"])
 
     @functools.cached_property
-    def literal_predicates(self) -> frozenset[str] | None:
-        """The predicates with a literal object (``stats.literal_predicates``); None for a release
-        built before the build recorded them."""
-        found = (self.manifest.get("stats") or {}).get("literal_predicates")
-        return frozenset(found) if isinstance(found, list) else None
+    def ranked_predicates(self) -> frozenset[str] | None:
+        """The predicates whose objects an ORDER BY must rank by kind (:mod:`sistercities.sparql.ordersafe`):
+        those with a literal object (``stats.literal_predicates``) that may not sort by its form
+        (less ``stats.form_ordered_predicates``, :func:`sistercities.stats.literal_kinds`); None for a
+        release built before the build recorded literal predicates (every object is then ranked)."""
+        stats = self.manifest.get("stats") or {}
+        found, ordered = stats.get("literal_predicates"), stats.get("form_ordered_predicates")
+        if not isinstance(found, list):
+            return None
+        return frozenset(found) - frozenset(ordered if isinstance(ordered, list) else ())
 
 
 def current(build_dir: str | Path) -> Release:

@@ -63,7 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SHARED_CACHE_MAX_ENTRY", 4 << 20, "Largest answer kept in the shared cache, in bytes; larger are answered, not kept.", int),
     Setting("SHARED_CACHE_ADMIT", 2, "Answers of a SPARQL query a worker gives before it writes the result to the shared cache: "
             "2 = when the query comes again, so a query asked once costs no write (under full load the write took 8-20 % "
-            "of a light query's throughput); 1 = at the first. A result that cost the engine 50 ms of CPU or more is written at once.", int),
+            "of a light query's throughput); 1 = at the first. A result that cost the engine 50 ms of CPU or more is "
+            "written at once.", int),
     Setting("TITLE", "Sister Cities: a knowledge graph of city twinning", "Title of the dataset and the catalogue."),
     Setting("PUBLISHER_NAME", "The sistercities project", "Publisher named in the catalogue (foaf:name)."),
     Setting("PUBLISHER_URL", "https://w3id.org/twinning/", "Publisher's home page."),

@@ -57,8 +57,8 @@ class Job:
     default_graphs: tuple[str, ...] | None = None  # None: not given; () : empty default graph
     named_graphs: tuple[str, ...] | None = None
     base_iri: str | None = None  # what relative IRIs resolve against when the query has no BASE (baseiri.py)
-    #: the predicates with a literal object in the release (stats.literal_predicates); None = unknown
-    literal_predicates: frozenset[str] | None = None
+    #: the predicates whose objects ORDER BY ranks (Release.ranked_predicates); None = unknown: all
+    ranked_predicates: frozenset[str] | None = None
 
 
 class _Limited(io.RawIOBase):
@@ -95,7 +95,7 @@ def evaluate(store: ox.Store, job: Job) -> Outcome:
     cpu = time.thread_time()
     try:
         try:  # ORDER BY keyed by kind first: pyoxigraph 0.5.13 aborts on some mixed sorts (orderkey.py)
-            res = store.query(orderkey.rewrite(job.query, job.literal_predicates, job.base_iri or ""),
+            res = store.query(orderkey.rewrite(job.query, job.ranked_predicates, job.base_iri or ""),
                               base_iri=job.base_iri, **_dataset(job))
         except SyntaxError:  # the rewrite must never cost a query: the original's own error, or its result
             res = store.query(job.query, base_iri=job.base_iri, **_dataset(job))

@@ -95,15 +95,16 @@ def _condition(toks: Sequence[Token], i: int) -> tuple[str, int, int] | None:
     return None
 
 
-def rewrite(query: str, literal_predicates: Collection[str] | None = None, base: str = "") -> str:
+def rewrite(query: str, ranked_predicates: Collection[str] | None = None, base: str = "") -> str:
     """``query`` with each ORDER BY condition preceded by its kind rank, except the conditions that
-    can only meet nodes and counts (:mod:`sistercities.sparql.ordersafe`; ``literal_predicates``:
-    the predicates with a literal object in the release, None = unknown); unchanged when not understood."""
+    can only meet nodes, counts and literals that sort by their form (:mod:`sistercities.sparql.ordersafe`;
+    ``ranked_predicates``: the predicates whose objects in the release need the rank,
+    ``Release.ranked_predicates``, None = unknown: all); unchanged when not understood."""
     if "order" not in query.casefold():  # most queries: no second tokenizing on the request path
         return query
     try:
         toks = tokenize(query)
-        reader = ordersafe.safe_variables(toks, base, literal_predicates)
+        reader = ordersafe.safe_variables(toks, base, ranked_predicates)
     except Exception:  # never let the workaround break a query
         return query
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text

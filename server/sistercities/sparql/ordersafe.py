@@ -5,10 +5,12 @@ condition, because pyoxigraph 0.5.13 aborts on a sort over literals it cannot
 compare (docs/upstream-orderby-panic.md).  The rank is an expression evaluated
 on every row, and it costs 7-30 % of an ORDER BY query's time at 1M triples
 (``bench.backends``).  A condition needs no rank when every value it can take
-is a node (IRI or blank node, which compare totally with everything) or a
-count (an ``xsd:integer``, never NaN): :func:`needs_rank` says which, reading
-the query's tokens only, conservatively -- anything it does not recognise
-needs the rank.
+is a node (IRI or blank node, which compare totally with everything), a count
+(an ``xsd:integer``, never NaN), or a literal that sorts by its form (a string,
+a date without time zone...: :func:`sistercities.stats.literal_kinds` says
+why those, with nodes, always compare totally): :func:`needs_rank` says which,
+reading the query's tokens only, conservatively -- anything it does not
+recognise needs the rank.
 
 A condition is "plain" when it is ``?v``, ``ASC(?v)``, ``DESC(?v)``,
 ``(?v)``, or a ``COUNT(...)`` (``DESC(COUNT(*))``).  ``?v`` is safe when each
@@ -21,9 +23,12 @@ of its occurrences in the query is one of:
 * the subject of a triple pattern (after ``{`` or ``.``), or a ``GRAPH ?v``:
   always a node;
 * the object of a triple pattern with an IRI predicate (``?s <p> ?v``,
-  ``?s pre:p ?v``, ``... ; pre:p ?v``) whose objects in the release are never
-  literals (``literal_predicates``: every predicate with a literal object,
-  computed by the build; None = unknown, so an object is never safe).
+  ``?s pre:p ?v``, ``... ; pre:p ?v``) whose objects in the release are nodes
+  or literals that sort by their form (``ranked_predicates``: every other
+  predicate, from the build's statistics, ``Release.ranked_predicates``;
+  None = unknown, so an object is never safe).  A count sorts by value, not
+  by its form ("10" < "9"), so a variable that is both a ``COUNT(...) AS`` and
+  such an object needs the rank.
 
 Everything else -- ``VALUES``, an object list (``, ?v``), a property path,
 a variable predicate, an RDF collection -- needs the rank.  Never imports Flask.
@@ -66,13 +71,16 @@ def is_count(toks: Sequence[Token], a: int, b: int) -> bool:
 class _Reader:
     """One walk over the tokens, classifying every occurrence of every variable."""
 
-    def __init__(self, toks: Sequence[Token], base: str, literal_predicates: Collection[str] | None) -> None:
+    def __init__(self, toks: Sequence[Token], base: str, ranked_predicates: Collection[str] | None) -> None:
         self.toks = toks
-        self.literal_predicates = literal_predicates
+        self.ranked_predicates = ranked_predicates
         pro = prologue(toks, base)
         self.prefixes, self.base, self.start = pro.prefixes, pro.base, pro.end
         self.unsafe: set[str] = set()
+        self._counted: set[str] = set()  # bound by COUNT(...) AS
+        self._objects: set[str] = set()  # an object of a triple pattern (a literal, perhaps)
         self._walk()
+        self.unsafe |= self._counted & self._objects
 
     def _predicate_iri(self, t: Token) -> str | None:
         if t.kind == "iri":
@@ -85,9 +93,9 @@ class _Reader:
         return None
 
     def _object_safe(self, i: int) -> bool:
-        """``toks[i]`` (a variable) is the object of a triple pattern with an IRI predicate that
-        has no literal object in the release."""
-        if self.literal_predicates is None or i < 2:
+        """``toks[i]`` (a variable) is the object of a triple pattern with an IRI predicate whose
+        objects in the release need no rank."""
+        if self.ranked_predicates is None or i < 2:
             return False
         p, before = self.toks[i - 1], self.toks[i - 2]
         subject_before = before.kind in ("var", "iri", "pname", "bnode") or (
@@ -95,7 +103,7 @@ class _Reader:
         if not subject_before:
             return False
         iri = self._predicate_iri(p)
-        return iri is not None and iri not in self.literal_predicates
+        return iri is not None and iri not in self.ranked_predicates
 
     def _walk(self) -> None:  # one pass, one state machine
         toks = self.toks
@@ -132,7 +140,9 @@ class _Reader:
                 continue
             name = _name(t)
             if prev is not None and prev.keyword == "AS":
-                if not self._count_alias(i):
+                if self._count_alias(i):
+                    self._counted.add(name)
+                else:
                     self.unsafe.add(name)
                 continue
             if parens and parens[-1] == "expr":
@@ -145,6 +155,7 @@ class _Reader:
             if prev is not None and (prev.keyword == "GRAPH" or (prev.kind == "other" and prev.text in ("{", "."))):
                 continue  # a subject, or a graph name: a node
             if self._object_safe(i):
+                self._objects.add(name)
                 continue
             self.unsafe.add(name)
 
@@ -185,8 +196,8 @@ def _paren_kind(prev: Token | None, parens: list[str], region: str) -> str:
     return "data"  # after a subject, a predicate, '{', '.', ';', ',': a collection
 
 
-def safe_variables(toks: Sequence[Token], base: str, literal_predicates: Collection[str] | None) -> _Reader:
-    return _Reader(toks, base, literal_predicates)
+def safe_variables(toks: Sequence[Token], base: str, ranked_predicates: Collection[str] | None) -> _Reader:
+    return _Reader(toks, base, ranked_predicates)
 
 
 def needs_rank(reader: _Reader, toks: Sequence[Token], a: int, b: int) -> bool:

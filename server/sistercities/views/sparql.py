@@ -216,14 +216,14 @@ def _editor_data() -> str:
 def _run(req: QueryRequest, info: safety.QueryInfo, mime: str) -> Outcome:
     s = site()
     limit, base = s.settings["MAX_RESULT_BYTES"], s.settings["BASE_IRI"]  # relative IRIs: see sparql/baseiri.py
-    lp = s.release.literal_predicates if s.release is not None else None  # ORDER BY without a rank (ordersafe.py)
+    lp = s.release.ranked_predicates if s.release is not None else None  # ORDER BY without a rank (ordersafe.py)
     if req.has_protocol_dataset:  # the protocol's dataset replaces FROM / FROM NAMED (§2.1.4)
         job = Job(req.query, mime, limit, default_graphs=req.default_graphs, named_graphs=req.named_graphs,
-                  base_iri=base, literal_predicates=lp)
+                  base_iri=base, ranked_predicates=lp)
     elif info.has_dataset_clause:  # the query's own FROM / FROM NAMED, looked up in our store only
-        job = Job(req.query, mime, limit, base_iri=base, literal_predicates=lp)
+        job = Job(req.query, mime, limit, base_iri=base, ranked_predicates=lp)
     else:  # the store's default graph (the named graphs' union, each triple once); all named graphs available
-        job = Job(req.query, mime, limit, union=_union_needed(s.store), base_iri=base, literal_predicates=lp)
+        job = Job(req.query, mime, limit, union=_union_needed(s.store), base_iri=base, ranked_predicates=lp)
     limits: ClientLimits = current_app.extensions["sistercities.limits"]
     with limits.query_slot(request.remote_addr or "-") as wait:
         if wait is not None:
