@@ -378,7 +378,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--no-deref", action="store_true", help="skip the documents part")
     ap.add_argument("--no-scaling", action="store_true", help="skip the 1/2/4 workers part")
     ap.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                    help="setting for our server, e.g. --server-env THREADS=4; repeatable")
+                    help="setting for our server, e.g. --server-env THREADS=4; repeatable "
+                         "(SHARED_CACHE=false unless given: the store answers every request)")
     ap.add_argument("--work", type=Path, default=HERE / "work", help="cache and scratch folder (default bench/work)")
     ap.add_argument("--out", type=Path, help="results folder (default bench/results; quick: bench/work)")
     a = ap.parse_args(argv)
@@ -395,7 +396,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ap.error(f"unknown backend(s) {', '.join(bad)}: choose from {', '.join(BACKENDS)}")
     if a.triples < 1000 or a.duration < 1 or min(a.concurrency) < 1 or a.sample < 1 or a.workers < 1:
         ap.error("--triples must be ≥ 1000, --duration, --workers, concurrency and --sample ≥ 1")
-    a.server_env = cli.server_env(ap, a.server_env)
+    # the store is what is compared, so our server answers every request from it: without the
+    # shared cache unless --server-env SHARED_CACHE=… says otherwise (bench.cachetier measures the cache)
+    a.server_env = {"SISTERCITIES_SHARED_CACHE": "false", **cli.server_env(ap, a.server_env)}
     return a
 
 

@@ -81,3 +81,15 @@ def test_backends_cli_rejects_bad_input(args: list[str], message: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "bench.backends", *args], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("args", "shared_cache"), [
+    ([], "false"),  # the store answers every request, as the results file says
+    (["--server-env", "SHARED_CACHE=true"], "true"),
+    (["--server-env", "THREADS=4"], "false"),
+])
+def test_our_server_runs_without_the_shared_cache_unless_told(args: list[str], shared_cache: str) -> None:
+    from bench import backends
+
+    env = backends.parse_args(args).server_env
+    assert env["SISTERCITIES_SHARED_CACHE"] == shared_cache
