@@ -184,8 +184,19 @@ def slowest_after(slowest_ms: float, r: dict[str, Any], secs: int) -> float:
 
 # --- the parts -------------------------------------------------------------------------------
 
+def median_run(runs: list[dict[str, Any]], c: int) -> dict[str, Any]:
+    """The round that stands for ``runs`` (one server, one query, one concurrency): at c=1 the run
+    with the median p50, else the one with the median throughput (the lower middle of an even count,
+    so no round's figures are mixed with another's).  Each run is a whole wrk result."""
+    key = "p50_ms" if c == 1 else "qps"
+    done = sorted(runs, key=lambda r: r[key])
+    return {**done[(len(done) - 1) // 2], "rounds": [r[key] for r in runs]}
+
+
 def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: str, queries: dict[str, str],
-               work: Path, conc: list[int], duration: int) -> dict[str, Any]:
+               work: Path, conc: list[int], duration: int, rounds: int = 1) -> dict[str, Any]:
+    """Each query at each concurrency: ``rounds`` rounds of ours and the reference, the order flipped
+    from one round to the next (a noisy machine slows both alike), reported by :func:`median_run`."""
     out: dict[str, Any] = {}
     flip = False
     for name, query in queries.items():
@@ -218,13 +229,17 @@ def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: s
                 say(f"  {kind} {name}: {msg}")
         slowest_ms = 1000 * max(t_o, t_s)
         for c in sorted(conc):
-            flip = not flip
             secs = run_seconds(duration, slowest_ms, c)
             entry.setdefault("seconds", {})[str(c)] = secs
-            for who, srv, path, body, acc in (targets if flip else targets[::-1]):
-                r = measure(srv, path, "sparql.lua", [str(body), acc], c, secs)
-                entry["runs"][who][str(c)] = r
-                slowest_ms = slowest_after(slowest_ms, r, secs)
+            got: dict[str, list[dict[str, Any]]] = {}
+            for _ in range(rounds):
+                for who, srv, path, body, acc in (targets if flip else targets[::-1]):
+                    r = measure(srv, path, "sparql.lua", [str(body), acc], c, secs)
+                    got.setdefault(who, []).append(r)
+                    slowest_ms = slowest_after(slowest_ms, r, secs)
+                flip = not flip
+            for who, runs in got.items():
+                entry["runs"][who][str(c)] = median_run(runs, c)
             o, s = entry["runs"]["ours"].get(str(c)), entry["runs"]["store"].get(str(c))
             say(f"  {kind} {name} c={c}: ours {o and o['qps']} QPS p50 {o and o['p50_ms']} ms | "
                 f"store {s and s['qps']} QPS p50 {s and s['p50_ms']} ms")
@@ -340,7 +355,8 @@ def run_backend(kind: str, a: argparse.Namespace, ctx: dict[str, Any], work: Pat
         ours = servers.start_ours(web_build, a.workers, work / "logs" / f"ours-{kind}.log", env)
         started.append(ours)
         say(f"{kind}: SPARQL, ours ({a.workers} workers) vs the store's own endpoint")
-        res["sparql"] = run_sparql(kind, ours, ref, ref_path, ctx["queries"], work, a.concurrency, a.duration)
+        res["sparql"] = run_sparql(kind, ours, ref, ref_path, ctx["queries"], work, a.concurrency, a.duration,
+                                   a.rounds)
         if not a.no_deref:
             say(f"{kind}: documents")
             res["deref"] = run_deref(kind, ours, ctx["iris"], ctx["hub"], work, a.concurrency, a.duration,
@@ -369,6 +385,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     ap.add_argument("--duration", type=int, help="seconds per wrk run (default 4; quick 2)")
     ap.add_argument("--concurrency", default="1,16", help="comma-separated connection counts (default 1,16)")
+    ap.add_argument("--rounds", type=int, help="rounds of each SPARQL run, ours and the store alternating; "
+                    "the median round is reported (default 3; quick 1)")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers of our server (default 4)")
     ap.add_argument("--backends", default=",".join(BACKENDS), help=f"comma-separated subset of {','.join(BACKENDS)}")
     ap.add_argument("--queries", default="", help="comma-separated substrings of bench/queries names (default all)")
@@ -386,6 +404,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.triples = a.triples or (50_000 if a.quick else 1_000_000)
     a.duration = a.duration or (2 if a.quick else 4)
     a.sample = a.sample or (30 if a.quick else 100)
+    a.rounds = (1 if a.quick else 3) if a.rounds is None else a.rounds
     a.out = a.out or (a.work if a.quick else HERE / "results")
     try:
         a.concurrency = [int(c) for c in a.concurrency.split(",")]
@@ -394,8 +413,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.backends = [b.strip() for b in a.backends.split(",") if b.strip()]
     if bad := [b for b in a.backends if b not in BACKENDS]:
         ap.error(f"unknown backend(s) {', '.join(bad)}: choose from {', '.join(BACKENDS)}")
-    if a.triples < 1000 or a.duration < 1 or min(a.concurrency) < 1 or a.sample < 1 or a.workers < 1:
-        ap.error("--triples must be ≥ 1000, --duration, --workers, concurrency and --sample ≥ 1")
+    if a.triples < 1000 or a.duration < 1 or min(a.concurrency) < 1 or a.sample < 1 or a.workers < 1 \
+            or a.rounds < 1:
+        ap.error("--triples must be ≥ 1000, --duration, --rounds, --workers, concurrency and --sample ≥ 1")
     # the store is what is compared, so our server answers every request from it: without the
     # shared cache unless --server-env SHARED_CACHE=… says otherwise (bench.cachetier measures the cache)
     a.server_env = {"SISTERCITIES_SHARED_CACHE": "false", **cli.server_env(ap, a.server_env)}
@@ -427,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         "dataset": {**{k: summary[k] for k in ("cities", "twinnings", "hub", "typical_city")},
                     "triples": manifest["triples"], "version": manifest["version"]},
         "build": build_info,
-        "config": {"triples": a.triples, "seed": a.seed, "duration": a.duration, "concurrency": a.concurrency,
+        "config": {"triples": a.triples, "seed": a.seed, "duration": a.duration, "rounds": a.rounds, "concurrency": a.concurrency,
                    "workers": a.workers, "scaling_workers": list(SCALING_WORKERS), "sample": a.sample,
                    "backends": a.backends, "queries": list(queries), "server_env": a.server_env, "quick": a.quick},
         "graph_queries": [n for n, q in queries.items() if is_graph_query(q)],

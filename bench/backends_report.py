@@ -155,7 +155,9 @@ def markdown(res: dict[str, Any]) -> str:
            + ", ".join(f"{k} {v}" for k, v in pk.items()) + f"; load average {m['loadavg_start']} at start"
            + (f", {m['loadavg_end']} at end" if m.get("loadavg_end") else "") + ". "
            f"Our server: `sistercities serve` (gunicorn, {cfg['workers']} sync workers). Load: wrk, {cfg['duration']} s "
-           f"per run (longer for slow queries, at most 10 s), {', '.join(map(str, cfg['concurrency']))} connections.",
+           f"per run (longer for slow queries, at most 10 s), {', '.join(map(str, cfg['concurrency']))} connections"
+           + (f"; each SPARQL figure is the median of {cfg['rounds']} rounds, ours and the store alternating"
+              if cfg.get("rounds", 1) > 1 else "") + ".",
            "", f"> {NOISE_NOTE}", "", "## Targets", "", "| target | measured | verdict |", "| --- | --- | --- |"]
     out += [_check_row(c) for c in res.get("checks", [])]
     out += _pub_rows(res)

@@ -93,3 +93,32 @@ def test_our_server_runs_without_the_shared_cache_unless_told(args: list[str], s
 
     env = backends.parse_args(args).server_env
     assert env["SISTERCITIES_SHARED_CACHE"] == shared_cache
+
+
+def test_the_median_round_is_a_whole_run_chosen_by_latency_at_c1_and_throughput_above() -> None:
+    from bench import backends
+
+    runs = [_run(10, 30), _run(30, 12), _run(20, 50)]
+    at1 = backends.median_run(runs, 1)
+    assert (at1["qps"], at1["p50_ms"]) == (10, 30)  # the median p50, with its own QPS: rounds are not mixed
+    at16 = backends.median_run(runs, 16)
+    assert (at16["qps"], at16["p50_ms"]) == (20, 50)
+    assert at16["rounds"] == [10, 30, 20]
+    assert backends.median_run(runs[:2], 16)["qps"] == 10  # an even count: the lower middle
+    assert backends.median_run(runs[:1], 1)["p50_ms"] == 30
+
+
+def test_rounds_default_to_three_and_must_be_positive() -> None:
+    from bench import backends
+
+    assert backends.parse_args([]).rounds == 3
+    assert backends.parse_args(["--quick"]).rounds == 1
+    proc = subprocess.run([sys.executable, "-m", "bench.backends", "--rounds", "0"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "--rounds" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_results_file_says_how_many_rounds_each_figure_is_the_median_of() -> None:
+    res = _res()
+    res["config"]["rounds"] = 3
+    assert "median of 3 rounds" in backends_report.markdown(res)
+    assert "median of" not in backends_report.markdown(_res())  # a results file from before rounds
