@@ -148,6 +148,70 @@ def test_connections_are_reused(auth_stub: tuple[http.server.HTTPServer, str]) -
     assert len(set(srv.peers)) == 2  # type: ignore[attr-defined]
 
 
+def _time_wait_to(port: int) -> int:
+    """Closed connections of this machine to ``port`` (state TIME_WAIT, kept by the side that closed)."""
+    n = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                n += fields[3] == "06" and int(fields[2].rsplit(":", 1)[1], 16) == port
+    return n
+
+
+def test_connections_to_a_real_oxigraph_server_are_kept_alive(ox_server: OxServer) -> None:
+    # the stub test above answers with Content-Length; the Oxigraph server streams its answers
+    # chunked, and read_body reads them as they arrive: the connection must survive that too
+    r = remote(ox_server.root)
+    assert r.select("SELECT ?s { ?s ?p ?o } LIMIT 3")  # one connection, opened and kept
+    before = _time_wait_to(ox_server.port)
+    for _ in range(20):
+        assert len(r.select("SELECT ?s { ?s ?p ?o } LIMIT 3")) == 3
+        assert r.ask("ASK { ?s ?p ?o }") is True
+    assert _time_wait_to(ox_server.port) - before <= 2  # not 40 closed connections
+    r.close()
+
+
+class _DropsKeptAlive(http.server.BaseHTTPRequestHandler):
+    """A store that answers the first request of each connection and closes the connection when a
+    second one arrives on it, without answering: what a store closing an idle kept-alive
+    connection at the moment a request is sent on it looks like to the client."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.served = getattr(self, "served", 0) + 1  # one handler per connection
+        self.server.got.append((self.client_address[1], body[:7]))  # type: ignore[attr-defined]
+        if self.served > 1:
+            self.close_connection = True
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(ASK_TRUE)))
+        self.end_headers()
+        self.wfile.write(ASK_TRUE)
+
+    def log_message(self, *a: object) -> None:
+        pass
+
+
+def test_a_query_on_a_connection_the_store_dropped_is_sent_again_an_update_never() -> None:
+    with loopback_http(_DropsKeptAlive) as (srv, root):
+        srv.got = []  # type: ignore[attr-defined]
+        r = RemoteStore(root + "/sparql", update_url=root + "/sparql", creds={})  # one URL for both, as Virtuoso
+        for _ in range(4):
+            assert r.ask("ASK {}") is True
+        got = srv.got  # type: ignore[attr-defined]
+        assert len(got) == 7 and len({port for port, _ in got}) == 4  # each query after the first: dropped, sent again
+        got.clear()
+        with pytest.raises(StoreUnavailable, match="connection closed by the store"):
+            r.update("INSERT DATA { <http://x/s> <http://x/p> 1 }")  # on the kept connection: dropped
+        assert [body for _, body in got] == [b"update="]  # never sent twice: the store may have applied it
+        r.update("INSERT DATA { <http://x/s> <http://x/p> 1 }")  # the next one, on a new connection
+        r.close()
+
+
 def test_load_graph_through_update_and_through_gsp(ox_server: OxServer) -> None:
     base = "http://example.org/t/"  # no release published under this base: the whole store is visible
     ttl = "@prefix ex: <http://example.org/t/> . ex:a ex:p [ ex:q 1 ; ex:r ( 1 2 ) ] ."

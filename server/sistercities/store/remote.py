@@ -20,6 +20,9 @@ SPARQLWrapper 2.0 opens a new connection per query (``urllib.request.urlopen``).
 loopback the two are within noise of each other (medians 0.3-0.7 ms; new connections
 now and then take ~4 ms); across a network every new connection costs one more round
 trip (three with TLS) and leaves a TIME_WAIT socket behind, so this path reuses them.
+A store may close an idle kept-alive connection just as a query is sent on it: a query
+(never an update) whose connection was closed or reset before any answer came is sent
+once more on a new connection (:meth:`RemoteStore._send`); before, it was a 503.
 
 Time limits: connect within ``min(5, QUERY_TIMEOUT)`` s; the whole answer must arrive
 within ``QUERY_TIMEOUT`` (:meth:`RemoteStore.read_body` reads as bytes arrive, against
@@ -147,11 +150,13 @@ class RemoteStore(Store):
         where = safe_url(url)
         timeout = (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
         kw = self.dialect.before(method, url, kw, timeout=self.timeout)
-        if isinstance(kw.get("data"), list):  # form fields: encoded here, the dataset's once per process
+        data = kw.get("data")
+        query = isinstance(data, list) and [k for k, _ in data][:1] == ["query"]  # read-only: may be repeated
+        if isinstance(data, list):  # form fields: encoded here, the dataset's once per process
             kw = {**kw, "data": form_body(kw["data"]),
                   "headers": {**(kw.get("headers") or {}), "Content-Type": FORM}}
         try:
-            resp = self.session().request(method, url, timeout=timeout, stream=stream, allow_redirects=False, **kw)
+            resp = self._send(method, url, query, timeout=timeout, stream=stream, allow_redirects=False, **kw)
         except requests.exceptions.ConnectTimeout:
             raise StoreUnavailable(f"remote store {where} unreachable: no connection within {timeout[0]:g} s") from None
         except requests.exceptions.ReadTimeout:
@@ -175,6 +180,18 @@ class RemoteStore(Store):
             raise StoreError(f"remote store {where} answered {resp.status_code}: {text}")
         return resp
 
+    def _send(self, method: str, url: str, query: bool, **kw: Any) -> requests.Response:
+        """The request on this thread's session; a ``query`` (a form whose first field is
+        ``query``: read-only, so safe to repeat) whose kept-alive connection the store closed or
+        reset before answering is sent once more, on a new connection.  Updates and Graph Store
+        requests are never repeated (the store may have applied them)."""
+        try:
+            return self.session().request(method, url, **kw)
+        except requests.exceptions.ConnectionError as e:
+            if not query or isinstance(e, requests.exceptions.ConnectTimeout) or not _dropped(e):
+                raise
+        return self.session().request(method, url, **kw)
+
     def read_body(self, resp: requests.Response, started: float, limit: int = 0) -> bytes:
         """The body of a streamed answer, read as it arrives by the same deadline as the whole
         request (a read timeout alone would let a store that trickles bytes hold a worker for
@@ -196,7 +213,7 @@ class RemoteStore(Store):
                 raise StoreUnavailable(f"remote store {where} did not answer within {self.timeout:g} s") from None
             raise StoreUnavailable(f"remote store {where} broke off its answer ({type(e).__name__})") from None
         finally:
-            resp.close()
+            resp.close()  # read to the end, urllib3 has already handed the connection back to the pool
         return self.dialect.body(bytes(buf), resp)
 
     # -- reading --
@@ -376,6 +393,13 @@ def _reason(e: BaseException) -> str:
         if pattern in text:
             return why
     return "connection failed"
+
+
+def _dropped(e: BaseException) -> bool:
+    """The store closed or reset the connection before answering (what a stale kept-alive one
+    does), as opposed to refusing connections or not resolving."""
+    text = str(e)
+    return "RemoteDisconnected" in text or "reset" in text.lower() or "BrokenPipe" in text
 
 
 def _snippet(resp: requests.Response) -> str:
