@@ -15,7 +15,11 @@ For each backend, in one run and side by side with wrk:
 * ``virtuoso``: the same with a private Virtuoso (bench/virtuoso.py, STORE_DIALECT=virtuoso),
   the Virtuoso dialect's rewriting included in the reference request.
 
-Measured: the SPARQL mix of bench/queries at each concurrency (ours and the reference), the
+Measured: the SPARQL mix of bench/queries at each concurrency (ours and the reference); at c=1
+also paired (:mod:`bench.paired`: one request to each server per turn, the c=1 target judged on
+the median within-turn difference), for ``embedded`` with the floor app (bench/floor_app.py) as
+a third side, which splits ours − store into our layer (ours − floor) and the Python worker
+(floor − store); the
 documents of a fixed random sample (Turtle and HTML) and of the hub city, our throughput with
 1, 2 and 4 gunicorn workers, the publisher's wall time and peak memory and the store's memory.
 Every server listens on 127.0.0.1 only and is stopped by PID (also on failure and SIGTERM).
@@ -38,12 +42,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench import backends_report, cli, servers, virtuoso, wrk
+from bench import backends_report, cli, paired, servers, virtuoso, wrk
 from bench.run import BASE, CORES, HERE, accept_for, doc_path, is_graph_query, load_queries, machine, prepare_dataset, sample_resources, say
 
 BACKENDS = ("embedded", "oxigraph", "virtuoso")
 MAX_RUN_S = 10  # longest single wrk run
 SCALING_WORKERS = (1, 2, 4)
+PAIRED_TURNS = 41  # turns of the paired c=1 measurement per query (bench.paired)
+PAIRED_BUDGET_S = 20.0  # ... or fewer, when a query's turns take longer (at least 5)
 
 
 # --- the stores ------------------------------------------------------------------------------
@@ -194,9 +200,12 @@ def median_run(runs: list[dict[str, Any]], c: int) -> dict[str, Any]:
 
 
 def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: str, queries: dict[str, str],
-               work: Path, conc: list[int], duration: int, rounds: int = 1) -> dict[str, Any]:
+               work: Path, conc: list[int], duration: int, rounds: int = 1, *,
+               floor: servers.Server | None = None, turns: int = PAIRED_TURNS) -> dict[str, Any]:
     """Each query at each concurrency: ``rounds`` rounds of ours and the reference, the order flipped
-    from one round to the next (a noisy machine slows both alike), reported by :func:`median_run`."""
+    from one round to the next (a noisy machine slows both alike), reported by :func:`median_run`;
+    then (with c=1 among ``conc``, ``turns`` > 0) :func:`bench.paired.measure` of ours, the ``floor``
+    app if given, and the reference, one request each per turn."""
     out: dict[str, Any] = {}
     flip = False
     for name, query in queries.items():
@@ -243,6 +252,18 @@ def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: s
             o, s = entry["runs"]["ours"].get(str(c)), entry["runs"]["store"].get(str(c))
             say(f"  {kind} {name} c={c}: ours {o and o['qps']} QPS p50 {o and o['p50_ms']} ms | "
                 f"store {s and s['qps']} QPS p50 {s and s['p50_ms']} ms")
+        if 1 in conc and turns > 0 and st_o == st_s == 200:
+            sides = [paired.Target("ours", ours.root + "/sparql", ours_body.read_bytes(), accept_for(query))]
+            if floor is not None:  # the same engine behind the least a Python handler does
+                sides.append(paired.Target("floor", floor.root + "/q", ours_body.read_bytes(), accept_for(query)))
+            sides.append(paired.Target("store", ref.root + ref_path, ref_body.read_bytes(), ref_accept))
+            try:
+                entry["paired"] = paired.measure(sides, turns=turns, budget_s=PAIRED_BUDGET_S)
+                say(f"  {kind} {name} paired c=1, {entry['paired']['turns']} turns: "
+                    + ", ".join(f"{k} {v['median']:+.2f} ms" for k, v in entry["paired"]["diff_ms"].items()))
+            except paired.PairedError as e:
+                entry["paired_error"] = str(e)[:500]
+                say(f"  {kind} {name} paired: {e}")
         out[name] = entry
     return out
 
@@ -330,10 +351,14 @@ def run_backend(kind: str, a: argparse.Namespace, ctx: dict[str, Any], work: Pat
     res: dict[str, Any] = {}
     started: list[servers.Server] = []
     try:
+        floor = None
         if kind == "embedded":
             # its own default graph = the build's (the named graphs' union, each triple once), as ours reads
             ref = servers.start_oxigraph(store_dir, work / "logs" / "oxigraph-ro.log", union=False)
             started.append(ref)
+            if a.turns:  # pyoxigraph behind a bare WSGI handler: what of ours − store is the Python worker's
+                floor = servers.start_floor(store_dir, a.workers, work / "logs" / "floor.log", union=False)
+                started.append(floor)
             ref_path, web_build, env = "/query", build_dir, dict(a.server_env)
             res["store"] = "oxigraph serve-read-only on the build's store directory (its default graph)"
         else:
@@ -356,7 +381,9 @@ def run_backend(kind: str, a: argparse.Namespace, ctx: dict[str, Any], work: Pat
         started.append(ours)
         say(f"{kind}: SPARQL, ours ({a.workers} workers) vs the store's own endpoint")
         res["sparql"] = run_sparql(kind, ours, ref, ref_path, ctx["queries"], work, a.concurrency, a.duration,
-                                   a.rounds)
+                                   a.rounds, floor=floor, turns=a.turns)
+        if floor is not None:
+            floor.stop()  # not in the memory figures below
         if not a.no_deref:
             say(f"{kind}: documents")
             res["deref"] = run_deref(kind, ours, ctx["iris"], ctx["hub"], work, a.concurrency, a.duration,
@@ -387,6 +414,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--concurrency", default="1,16", help="comma-separated connection counts (default 1,16)")
     ap.add_argument("--rounds", type=int, help="rounds of each SPARQL run, ours and the store alternating; "
                     "the median round is reported (default 3; quick 1)")
+    ap.add_argument("--turns", type=int, help="turns of the paired c=1 measurement per query, one request to "
+                    f"each server per turn (at most {PAIRED_BUDGET_S:g} s; default {PAIRED_TURNS}; quick 7; 0 = none)")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers of our server (default 4)")
     ap.add_argument("--backends", default=",".join(BACKENDS), help=f"comma-separated subset of {','.join(BACKENDS)}")
     ap.add_argument("--queries", default="", help="comma-separated substrings of bench/queries names (default all)")
@@ -405,6 +434,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a.duration = a.duration or (2 if a.quick else 4)
     a.sample = a.sample or (30 if a.quick else 100)
     a.rounds = (1 if a.quick else 3) if a.rounds is None else a.rounds
+    a.turns = (7 if a.quick else PAIRED_TURNS) if a.turns is None else a.turns
     a.out = a.out or (a.work if a.quick else HERE / "results")
     try:
         a.concurrency = [int(c) for c in a.concurrency.split(",")]
@@ -414,8 +444,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if bad := [b for b in a.backends if b not in BACKENDS]:
         ap.error(f"unknown backend(s) {', '.join(bad)}: choose from {', '.join(BACKENDS)}")
     if a.triples < 1000 or a.duration < 1 or min(a.concurrency) < 1 or a.sample < 1 or a.workers < 1 \
-            or a.rounds < 1:
-        ap.error("--triples must be ≥ 1000, --duration, --rounds, --workers, concurrency and --sample ≥ 1")
+            or a.rounds < 1 or a.turns < 0:
+        ap.error("--triples must be ≥ 1000, --duration, --rounds, --workers, concurrency and --sample ≥ 1, "
+                 "--turns ≥ 0")
     # the store is what is compared, so our server answers every request from it: without the
     # shared cache unless --server-env SHARED_CACHE=… says otherwise (bench.cachetier measures the cache)
     a.server_env = {"SISTERCITIES_SHARED_CACHE": "false", **cli.server_env(ap, a.server_env)}
@@ -447,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
         "dataset": {**{k: summary[k] for k in ("cities", "twinnings", "hub", "typical_city")},
                     "triples": manifest["triples"], "version": manifest["version"]},
         "build": build_info,
-        "config": {"triples": a.triples, "seed": a.seed, "duration": a.duration, "rounds": a.rounds, "concurrency": a.concurrency,
+        "config": {"triples": a.triples, "seed": a.seed, "duration": a.duration, "rounds": a.rounds, "turns": a.turns,
+                   "concurrency": a.concurrency,
                    "workers": a.workers, "scaling_workers": list(SCALING_WORKERS), "sample": a.sample,
                    "backends": a.backends, "queries": list(queries), "server_env": a.server_env, "quick": a.quick},
         "graph_queries": [n for n, q in queries.items() if is_graph_query(q)],
