@@ -130,7 +130,7 @@ def _paired_table(b: dict[str, Any]) -> list[str]:
     floor = any("floor" in p["p50_ms"] for _, p in rows)
     head = "| query | turns | ours p50 | " + ("floor p50 | " if floor else "") + "store p50 | ours − store | "
     head += "ours − floor (our layer) | floor − store (Python worker) |" if floor else ""
-    out = [head, "| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: | ---: |" if floor else "")]
+    out = [head.rstrip(), "| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: | ---: |" if floor else "")]
 
     def d(p: dict[str, Any], k: str) -> str:
         x = p["diff_ms"].get(k)
