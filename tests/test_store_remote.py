@@ -172,6 +172,15 @@ def test_connections_to_a_real_oxigraph_server_are_kept_alive(ox_server: OxServe
     r.close()
 
 
+def _answer_true(h: http.server.BaseHTTPRequestHandler) -> None:
+    """A stub store's 200 with the SPARQL JSON answer ``true``."""
+    h.send_response(200)
+    h.send_header("Content-Type", "application/sparql-results+json")
+    h.send_header("Content-Length", str(len(ASK_TRUE)))
+    h.end_headers()
+    h.wfile.write(ASK_TRUE)
+
+
 class _DropsKeptAlive(http.server.BaseHTTPRequestHandler):
     """A store that answers the first request of each connection and closes the connection when a
     second one arrives on it, without answering: what a store closing an idle kept-alive
@@ -186,11 +195,7 @@ class _DropsKeptAlive(http.server.BaseHTTPRequestHandler):
         if self.served > 1:
             self.close_connection = True
             return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(ASK_TRUE)))
-        self.end_headers()
-        self.wfile.write(ASK_TRUE)
+        _answer_true(self)
 
     def log_message(self, *a: object) -> None:
         pass
@@ -260,11 +265,7 @@ class _AuthStub(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"unauthorised")
             return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(ASK_TRUE)))
-        self.end_headers()
-        self.wfile.write(ASK_TRUE)
+        _answer_true(self)
 
     def log_message(self, *a: object) -> None:
         pass
