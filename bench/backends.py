@@ -253,9 +253,10 @@ def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: s
             say(f"  {kind} {name} c={c}: ours {o and o['qps']} QPS p50 {o and o['p50_ms']} ms | "
                 f"store {s and s['qps']} QPS p50 {s and s['p50_ms']} ms")
         if 1 in conc and turns > 0 and st_o == st_s == 200:
-            sides = [paired.Target("ours", ours.root + "/sparql", ours_body.read_bytes(), accept_for(query))]
+            form = ours_body.read_bytes()
+            sides = [paired.Target("ours", ours.root + "/sparql", form, accept_for(query))]
             if floor is not None:  # the same engine behind the least a Python handler does
-                sides.append(paired.Target("floor", floor.root + "/q", ours_body.read_bytes(), accept_for(query)))
+                sides.append(paired.Target("floor", floor.root + "/q", form, accept_for(query)))
             sides.append(paired.Target("store", ref.root + ref_path, ref_body.read_bytes(), ref_accept))
             try:
                 entry["paired"] = paired.measure(sides, turns=turns, budget_s=PAIRED_BUDGET_S)

@@ -127,19 +127,19 @@ def _sparql_table(b: dict[str, Any], top: int) -> list[str]:
 def _paired_table(b: dict[str, Any]) -> list[str]:
     """The paired c=1 measurement: per query the medians and the within-turn differences."""
     rows = [(n, q["paired"]) for n, q in b.get("sparql", {}).items() if "paired" in q]
-    floor = any("floor" in p["p50_ms"] for _, p in rows)
-    head = "| query | turns | ours p50 | " + ("floor p50 | " if floor else "") + "store p50 | ours − store | "
-    head += "ours − floor (our layer) | floor − store (Python worker) |" if floor else ""
-    out = [head.rstrip(), "| --- | ---: | ---: | ---: | ---: |" + (" ---: | ---: | ---: |" if floor else "")]
+    sides = ["ours", "floor", "store"] if any("floor" in p["p50_ms"] for _, p in rows) else ["ours", "store"]
+    pairs = {"ours-store": "ours − store"}
+    if "floor" in sides:
+        pairs |= {"ours-floor": "ours − floor (our layer)", "floor-store": "floor − store (Python worker)"}
+    cols = ["query", "turns", *(f"{s} p50" for s in sides), *pairs.values()]
+    out = ["| " + " | ".join(cols) + " |", "| --- |" + " ---: |" * (len(cols) - 1)]
 
     def d(p: dict[str, Any], k: str) -> str:
         x = p["diff_ms"].get(k)
         return f"{x['median']:+.2f} ms [{x['q1']:+.1f}, {x['q3']:+.1f}]" if x else "–"
     for n, p in rows:
-        pm = p["p50_ms"]
-        out.append(f"| {n} | {p['turns']} | {_ms(pm['ours'])} | " + (f"{_ms(pm['floor'])} | " if floor else "")
-                   + f"{_ms(pm['store'])} | {d(p, 'ours-store')} |"
-                   + (f" {d(p, 'ours-floor')} | {d(p, 'floor-store')} |" if floor else ""))
+        cells = [n, str(p["turns"]), *(_ms(p["p50_ms"][s]) for s in sides), *(d(p, k) for k in pairs)]
+        out.append("| " + " | ".join(cells) + " |")
     return out
 
 

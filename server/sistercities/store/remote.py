@@ -151,9 +151,9 @@ class RemoteStore(Store):
         timeout = (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
         kw = self.dialect.before(method, url, kw, timeout=self.timeout)
         data = kw.get("data")
-        query = isinstance(data, list) and [k for k, _ in data][:1] == ["query"]  # read-only: may be repeated
+        query = isinstance(data, list) and bool(data) and data[0][0] == "query"  # read-only: may be repeated
         if isinstance(data, list):  # form fields: encoded here, the dataset's once per process
-            kw = {**kw, "data": form_body(kw["data"]),
+            kw = {**kw, "data": form_body(data),
                   "headers": {**(kw.get("headers") or {}), "Content-Type": FORM}}
         try:
             resp = self._send(method, url, query, timeout=timeout, stream=stream, allow_redirects=False, **kw)
@@ -213,7 +213,7 @@ class RemoteStore(Store):
                 raise StoreUnavailable(f"remote store {where} did not answer within {self.timeout:g} s") from None
             raise StoreUnavailable(f"remote store {where} broke off its answer ({type(e).__name__})") from None
         finally:
-            resp.close()  # read to the end, urllib3 has already handed the connection back to the pool
+            resp.close()  # read to the end, the connection is back in the pool already; part-read, it is closed
         return self.dialect.body(bytes(buf), resp)
 
     # -- reading --
