@@ -28,6 +28,7 @@ from backends import publish_build, start_oxigraph_rw
 from conftest import BASE, ROOT, free_port, loopback_http, start_server, stop_server
 from sistercities.release import Release
 from sistercities.store import EmbeddedStore, RemoteStore, StoreError, StoreUnavailable, read_release
+from sistercities.store.http import Response
 from sistercities.store.remote import mask_url, safe_url
 
 SECRET = "s3cr3t-Pa55"
@@ -515,11 +516,11 @@ def test_a_dialect_sees_every_request_and_answer(auth_stub: tuple[http.server.HT
             seen.append(f"{method} {timeout:g}")
             return kw
 
-        def after(self, resp: requests.Response) -> None:
+        def after(self, resp: Response) -> None:
             if resp.headers.get("Content-Type") != "application/sparql-results+json":
                 raise StoreUnavailable("partial answer")
 
-        def body(self, body: bytes, resp: requests.Response) -> bytes:
+        def body(self, body: bytes, resp: Response) -> bytes:
             return body.replace(b"true", b"false")
 
     assert RemoteStore(url, creds={}, dialect=Marking(), timeout=7).ask("ASK {}") is False

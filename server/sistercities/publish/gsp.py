@@ -4,7 +4,7 @@
 ``DELETE`` removes it (a 404 for a graph that does not exist is not an error).
 Bodies are N-Triples.  HTTP goes through :meth:`RemoteStore.request
 <sistercities.store.remote.RemoteStore.request>`: one kept-alive
-:class:`requests.Session`, the credentials of the environment
+:class:`~sistercities.store.http.Client` per thread, the credentials of the environment
 (``SISTERCITIES_STORE_USER``/``SISTERCITIES_STORE_PASSWORD`` or
 ``SISTERCITIES_STORE_TOKEN``), and messages that name the endpoint without them.
 Never imports Flask.

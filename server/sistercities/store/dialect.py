@@ -5,9 +5,10 @@ Never imports Flask.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    from sistercities.store.http import Response
 
 
 class Dialect:
@@ -21,12 +22,12 @@ class Dialect:
         ``timeout``: the seconds the client waits for its answer (0: unknown)."""
         return kw
 
-    def after(self, resp: requests.Response) -> None:
+    def after(self, resp: Response) -> None:
         """Check an answer's status line and headers, before the usual handling of its status
         (e.g. raise :class:`StoreUnavailable` for a partial answer a store marks as such, or
         :class:`StoreError` for a 500 that is the query's own fault)."""
 
-    def body(self, body: bytes, resp: requests.Response) -> bytes:
+    def body(self, body: bytes, resp: Response) -> bytes:
         """The body of an answer, fixed if need be."""
         return body
 

@@ -53,17 +53,18 @@ answer), chosen by the setting ``STORE_DIALECT``.  Never imports Flask.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import zlib
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-import requests
-
 from sistercities.sparql.safety import analyse, tokenize
 from sistercities.store.base import StoreError, StoreUnavailable
 from sistercities.store.dialect import DIALECTS, Dialect
+from sistercities.store.http import Response
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -209,7 +210,7 @@ class VirtuosoDialect(Dialect):
             return order_outside_group(sparql)
         return sparql
 
-    def after(self, resp: requests.Response) -> None:
+    def after(self, resp: Response) -> None:
         from sistercities.store.credentials import safe_url
 
         where = safe_url(resp.url or "")
@@ -232,7 +233,7 @@ class VirtuosoDialect(Dialect):
                 raise StoreUnavailable(f"remote store {where} answered {resp.status_code} "
                                        f"(X-SQL-State {state}{': ' + message if message else ''})")
 
-    def body(self, body: bytes, resp: requests.Response) -> bytes:
+    def body(self, body: bytes, resp: Response) -> bytes:
         return self.fix(body, resp.headers.get("Content-Type", "").split(";")[0].strip().lower())
 
     def fix(self, body: bytes, media_type: str) -> bytes:
@@ -278,21 +279,21 @@ class AutoDialect(Dialect):
     def before(self, method: str, url: str, kw: dict[str, Any], *, timeout: float = 0) -> dict[str, Any]:
         return self.inner.before(method, url, kw, timeout=timeout)
 
-    def after(self, resp: requests.Response) -> None:
+    def after(self, resp: Response) -> None:
         if not self.detected:
             self.detected = True
             if resp.headers.get("Server", "").startswith("Virtuoso/"):
                 self.inner = VirtuosoDialect()
         self.inner.after(resp)
 
-    def body(self, body: bytes, resp: requests.Response) -> bytes:
+    def body(self, body: bytes, resp: Response) -> bytes:
         return self.inner.body(body, resp)
 
 
-def _text(resp: requests.Response) -> str:
+def _text(resp: Response) -> str:
     try:
         return re.sub(r"\s+", " ", resp.text[:2000]).strip()
-    except requests.exceptions.RequestException:
+    except (http.client.HTTPException, OSError, ValueError, zlib.error):
         return ""
 
 
