@@ -70,6 +70,9 @@ class BrokenAnswer(HTTPFailure):
     pass
 
 
+#: What reading an answer's body can raise when the store breaks off or sends nonsense.
+READ_ERRORS = (http.client.HTTPException, OSError, ValueError, zlib.error)
+
 _DROPPED = (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
 
 
@@ -182,9 +185,7 @@ class Client:
         if params:
             target += ("&" if u.query else "?") + urllib.parse.urlencode(params)
         hdrs = {**self.headers, **(headers or {})}
-        body = _body(data, hdrs)
-        if body is not None or method in ("POST", "PUT", "PATCH"):
-            hdrs["Content-Length"] = str(len(body or b""))
+        body = _body(data, hdrs)  # http.client adds Content-Length
         conn = self._idle.pop(origin, None)
         if conn is None:
             conn = _connect(origin, timeout[0])

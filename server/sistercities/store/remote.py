@@ -59,13 +59,11 @@ Never imports Flask.
 from __future__ import annotations
 
 import functools
-import http.client
 import json
 import re
 import threading
 import time
 import urllib.parse
-import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -74,7 +72,7 @@ import pyoxigraph as ox
 from sistercities.store.base import Store, StoreError, StoreUnavailable, iri_ok
 from sistercities.store.credentials import CREDENTIAL_VARS, credentials, mask_url, safe_url
 from sistercities.store.dialect import DIALECTS, Dialect
-from sistercities.store.http import BrokenAnswer, Client, ConnectTimeout, Dropped, HTTPFailure, ReadTimeout, Response
+from sistercities.store.http import READ_ERRORS, BrokenAnswer, Client, ConnectTimeout, Dropped, HTTPFailure, ReadTimeout, Response
 from sistercities.store.lookups import CHUNK, Lookups
 from sistercities.store.skolem import GENID, skolem_prefix, skolemise
 
@@ -208,7 +206,7 @@ class RemoteStore(Store):
                     raise OverflowError(f"answer larger than {limit} bytes")
                 if time.monotonic() - started > self.timeout:
                     raise StoreUnavailable(f"remote store {where} did not answer within {self.timeout:g} s")
-        except (http.client.HTTPException, OSError, ValueError, zlib.error) as e:
+        except READ_ERRORS as e:
             if "timed out" in str(e).lower() or "timeout" in type(e).__name__.lower():
                 raise StoreUnavailable(f"remote store {where} did not answer within {self.timeout:g} s") from None
             raise StoreUnavailable(f"remote store {where} broke off its answer ({type(e).__name__})") from None
@@ -388,6 +386,6 @@ class _TripleList(list):  # type: ignore[type-arg]
 def _snippet(resp: Response) -> str:
     try:
         text = resp.text[:300]
-    except (http.client.HTTPException, OSError, ValueError, zlib.error):
+    except READ_ERRORS:
         return "(no body)"
     return re.sub(r"\s+", " ", text).strip() or resp.reason or ""

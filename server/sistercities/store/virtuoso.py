@@ -53,10 +53,8 @@ answer), chosen by the setting ``STORE_DIALECT``.  Never imports Flask.
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
-import zlib
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -64,7 +62,7 @@ from typing import Any
 from sistercities.sparql.safety import analyse, tokenize
 from sistercities.store.base import StoreError, StoreUnavailable
 from sistercities.store.dialect import DIALECTS, Dialect
-from sistercities.store.http import Response
+from sistercities.store.http import READ_ERRORS, Response
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -293,7 +291,7 @@ class AutoDialect(Dialect):
 def _text(resp: Response) -> str:
     try:
         return re.sub(r"\s+", " ", resp.text[:2000]).strip()
-    except (http.client.HTTPException, OSError, ValueError, zlib.error):
+    except READ_ERRORS:
         return ""
 
 
