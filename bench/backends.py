@@ -17,9 +17,10 @@ For each backend, in one run and side by side with wrk:
 
 Measured: the SPARQL mix of bench/queries at each concurrency (ours and the reference); at c=1
 also paired (:mod:`bench.paired`: one request to each server per turn, the c=1 target judged on
-the median within-turn difference), for ``embedded`` with the floor app (bench/floor_app.py) as
-a third side, which splits ours − store into our layer (ours − floor) and the Python worker
-(floor − store); the
+the median within-turn difference), with the floor app (bench/floor_app.py) as a third side,
+which splits ours − store into our layer (ours − floor) and the floor's own cost (floor − store):
+for ``embedded`` pyoxigraph behind a bare WSGI handler (the Python worker), for a remote store a bare
+WSGI handler forwarding the store's very request over a kept-alive connection (the Python tier); the
 documents of a fixed random sample (Turtle and HTML) and of the hub city, our throughput with
 1, 2 and 4 gunicorn workers, the publisher's wall time and peak memory and the store's memory.
 Every server listens on 127.0.0.1 only and is stopped by PID (also on failure and SIGTERM).
@@ -255,8 +256,10 @@ def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: s
         if 1 in conc and turns > 0 and st_o == st_s == 200:
             form = ours_body.read_bytes()
             sides = [paired.Target("ours", ours.root + "/sparql", form, accept_for(query))]
-            if floor is not None:  # the same engine behind the least a Python handler does
+            if floor is not None and kind == "embedded":  # the same engine behind the least a Python handler does
                 sides.append(paired.Target("floor", floor.root + "/q", form, accept_for(query)))
+            elif floor is not None:  # the least a Python tier does: the store's very request, forwarded
+                sides.append(paired.Target("floor", floor.root + "/q", ref_body.read_bytes(), ref_accept))
             sides.append(paired.Target("store", ref.root + ref_path, ref_body.read_bytes(), ref_accept))
             try:
                 entry["paired"] = paired.measure(sides, turns=turns, budget_s=PAIRED_BUDGET_S)
@@ -378,6 +381,10 @@ def run_backend(kind: str, a: argparse.Namespace, ctx: dict[str, Any], work: Pat
             env = {**a.server_env, "SISTERCITIES_STORE_URL": urls["query"],
                    "SISTERCITIES_STORE_DIALECT": "virtuoso" if kind == "virtuoso" else "standard"}
             res["store"] = f"{kind} at {urls['query']} (STORE_URL), loaded by the publisher"
+            if a.turns:  # a bare WSGI handler forwarding the store's request: what of ours − store any Python tier costs
+                floor = servers.start_floor(None, a.workers, work / "logs" / f"floor-{kind}.log",
+                                            upstream=urls["query"])
+                started.append(floor)
         ours = servers.start_ours(web_build, a.workers, work / "logs" / f"ours-{kind}.log", env)
         started.append(ours)
         say(f"{kind}: SPARQL, ours ({a.workers} workers) vs the store's own endpoint")

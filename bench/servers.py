@@ -99,15 +99,19 @@ def start_ours(build_dir: Path, workers: int, log: Path, env: dict[str, str] | N
     return Server("ours", proc, root, log, "/-/health")
 
 
-def start_floor(store_dir: Path, workers: int, log: Path, threads: int = 1, *, union: bool = True) -> Server:
+def start_floor(store_dir: Path | None, workers: int, log: Path, threads: int = 1, *, union: bool = True,
+                upstream: str = "") -> Server:
     """The floor app under gunicorn: sync workers, or gthread (keeps connections alive) when threads > 1;
-    ``union``: it reads the union of the graphs (else the store's default graph, as ours does)."""
+    ``union``: it reads the union of the graphs (else the store's default graph, as ours does);
+    ``upstream`` (a SPARQL endpoint's URL, instead of ``store_dir``): it forwards each request there."""
     port = free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     kind = ["--worker-class", "sync"] if threads == 1 else ["--worker-class", "gthread", "--threads", str(threads)]
     cmd = [gunicorn, "--workers", str(workers), *kind, "--bind", f"{HOST}:{port}",
            "--chdir", str(Path(__file__).resolve().parent.parent), "bench.floor_app:app"]
-    proc = _popen(cmd, log, {**os.environ, "STORE": str(store_dir), "UNION": "1" if union else "0"})
+    env = {**os.environ, "UNION": "1" if union else "0"}
+    env |= {"UPSTREAM": upstream} if upstream else {"STORE": str(store_dir)}
+    proc = _popen(cmd, log, env)
     root = f"http://{HOST}:{port}"
     _wait(proc, root + "/h", log, "the floor app")
     return Server("floor", proc, root, log, "/h")

@@ -191,6 +191,32 @@ def test_floor_app_reads_the_union_or_the_default_graph(tmp_path: Path, union: b
         srv.stop()
 
 
+@pytest.mark.parametrize("accept", ["text/csv", "application/sparql-results+json"])
+def test_forwarding_floor_returns_the_stores_very_answer(tmp_path: Path, accept: str) -> None:
+    # the remote backends' floor (bench.backends): the store's request forwarded as it came, the
+    # dataset fields included, over a kept-alive connection; what it answers is the store's bytes
+    _one_label_store(tmp_path / "store")
+    store = servers.start_oxigraph(tmp_path / "store", tmp_path / "oxigraph.log", union=False)
+    floor = servers.start_floor(None, 1, tmp_path / "floor.log", upstream=store.root + "/query")
+    try:
+        body = urllib.parse.urlencode([
+            ("query", "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"),
+            ("default-graph-uri", "https://w3id.org/twinning/graph/t")]).encode()
+
+        def ask(url: str) -> tuple[str, bytes]:
+            req = urllib.request.Request(url, data=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.headers["Content-Type"], r.read()
+        direct = ask(store.root + "/query")
+        assert b"A" in direct[1]  # the label is only in the named graph given as the default graph
+        for _ in range(5):  # one worker: the same upstream connection, again and again
+            assert ask(floor.root + "/q") == direct
+    finally:
+        floor.stop()
+        store.stop()
+
+
 def test_floor_is_reported_beside_the_light_target() -> None:
     res: dict[str, Any] = {
         "config": {"concurrency": [1, 16]},

@@ -125,3 +125,30 @@ def test_the_results_file_says_how_many_rounds_each_figure_is_the_median_of() ->
     res["config"]["rounds"] = 3
     assert "median of 3 rounds" in backends_report.markdown(res)
     assert "median of" not in backends_report.markdown(_res())  # a results file from before rounds
+
+
+def _paired(ours: float, floor: float, store: float) -> dict[str, Any]:
+    def d(x: float) -> dict[str, float]:
+        return {"median": x, "q1": x - 0.1, "q3": x + 0.1}
+    return {"turns": 41, "p50_ms": {"ours": ours, "floor": floor, "store": store},
+            "diff_ms": {"ours-store": d(ours - store), "ours-floor": d(ours - floor), "floor-store": d(floor - store)}}
+
+
+def test_the_floor_splits_the_overhead_as_the_python_worker_or_the_python_tier() -> None:
+    # embedded: the floor runs pyoxigraph in a Python worker; remote: it forwards the store's request
+    res = _res()
+    res["backends"] = {"embedded": _backend(5.0, 70), "oxigraph": _backend(3.0, 90)}
+    for kind, (ours, floor) in {"embedded": (8.0, 7.0), "oxigraph": (4.0, 1.5)}.items():
+        for q in res["backends"][kind]["sparql"].values():
+            q["paired"] = _paired(ours, floor, 0.5)
+    checks = {c["target"].split(":")[0]: c for c in backends_report.evaluate(res) if "overhead" in c["target"]}
+    assert checks["embedded"]["value"] == pytest.approx(7.5) and checks["oxigraph"]["value"] == pytest.approx(3.5)
+    assert "our layer (ours − floor app) median 1.0 ms, the Python worker (floor app − store) median 6.5 ms" \
+        in checks["embedded"]["note"]
+    assert "our layer (ours − floor app) median 2.5 ms, the Python tier (floor app − store) median 1.0 ms" \
+        in checks["oxigraph"]["note"]
+    res["checks"] = list(checks.values())
+    md = backends_report.markdown(res)
+    embedded, remote = md.split("## oxigraph")
+    assert "floor − store (Python worker)" in embedded and "Python tier" not in embedded.split("## embedded")[1]
+    assert "| ours − floor (our layer) | floor − store (Python tier) |" in remote
