@@ -74,6 +74,12 @@ def floor_lines(sp: dict[str, Any], workers: int) -> list[str]:
                 f"{fl:,} QPS = {_fmt(_ratio(fl, ox))}× the Oxigraph server; **cached** (`sistercities serve`, the "
                 f"answer from the worker's memory) answered {_fmt(_ratio(cached, fl))}× the floor's throughput. "
                 "The issue's 0.25× is the floor as it was measured when the issue was filed."]
+        if "ceiling" in rep:
+            ce = rep["ceiling"]["qps"]
+            out += ["", f"The ceiling of gunicorn sync in this run: the floor app's constant answer (`/h`, two bytes, "
+                    f"no query, nothing read) answered {ce:,} QPS = {_fmt(_ratio(ce, ox))}× the Oxigraph server; "
+                    "no answer a gunicorn sync worker sends, a replayed cache hit included, can be faster here. "
+                    f"**cached** reached {_fmt(_ratio(cached, ce))}× of it."]
     return out
 
 
