@@ -20,7 +20,7 @@ also paired (:mod:`bench.paired`: one request to each server per turn, the c=1 t
 the median within-turn difference), with the floor app (bench/floor_app.py) as a third side,
 which splits ours − store into our layer (ours − floor) and the floor's own cost (floor − store):
 for ``embedded`` pyoxigraph behind a bare WSGI handler (the Python worker), for a remote store a bare
-WSGI handler forwarding the store's very request over a kept-alive connection (the Python tier); the
+WSGI handler forwarding the store's very request through our HTTP client (the Python tier); the
 documents of a fixed random sample (Turtle and HTML) and of the hub city, our throughput with
 1, 2 and 4 gunicorn workers, the publisher's wall time and peak memory and the store's memory.
 Every server listens on 127.0.0.1 only and is stopped by PID (also on failure and SIGTERM).
@@ -254,13 +254,12 @@ def run_sparql(kind: str, ours: servers.Server, ref: servers.Server, ref_path: s
             say(f"  {kind} {name} c={c}: ours {o and o['qps']} QPS p50 {o and o['p50_ms']} ms | "
                 f"store {s and s['qps']} QPS p50 {s and s['p50_ms']} ms")
         if 1 in conc and turns > 0 and st_o == st_s == 200:
-            form = ours_body.read_bytes()
+            form, ref_form = ours_body.read_bytes(), ref_body.read_bytes()
             sides = [paired.Target("ours", ours.root + "/sparql", form, accept_for(query))]
-            if floor is not None and kind == "embedded":  # the same engine behind the least a Python handler does
-                sides.append(paired.Target("floor", floor.root + "/q", form, accept_for(query)))
-            elif floor is not None:  # the least a Python tier does: the store's very request, forwarded
-                sides.append(paired.Target("floor", floor.root + "/q", ref_body.read_bytes(), ref_accept))
-            sides.append(paired.Target("store", ref.root + ref_path, ref_body.read_bytes(), ref_accept))
+            if floor is not None:  # embedded: the same engine behind a bare handler; remote: the store's request, forwarded
+                asked = (form, accept_for(query)) if kind == "embedded" else (ref_form, ref_accept)
+                sides.append(paired.Target("floor", floor.root + "/q", *asked))
+            sides.append(paired.Target("store", ref.root + ref_path, ref_form, ref_accept))
             try:
                 entry["paired"] = paired.measure(sides, turns=turns, budget_s=PAIRED_BUDGET_S)
                 say(f"  {kind} {name} paired c=1, {entry['paired']['turns']} turns: "

@@ -69,7 +69,7 @@ def evaluate(res: dict[str, Any]) -> list[dict[str, Any]]:
         if layer:
             py = overheads(b, "floor-store")
             note += (f"; of which our layer (ours − floor app) median {statistics.median(layer.values()):.1f} ms, "
-                     f"{FLOOR_LABEL[kind == 'embedded']} (floor app − store) median "
+                     f"the {floor_label(kind)} (floor app − store) median "
                      f"{statistics.median(py.values()):.1f} ms")
         checks.append({"target": f"{kind}: our overhead at c=1, median over the queries of (ours p50 − store p50) "
                                  f"< {TARGET_OVERHEAD_MS:.0f} ms",
@@ -125,17 +125,18 @@ def _sparql_table(b: dict[str, Any], top: int) -> list[str]:
     return out
 
 
-#: what floor − store is: pyoxigraph in a Python worker (embedded), or a bare Python handler forwarding the request
-FLOOR_LABEL = {True: "the Python worker", False: "the Python tier"}
+def floor_label(kind: str) -> str:
+    """What floor − store is: pyoxigraph in a Python worker (embedded), or a bare Python handler forwarding the request."""
+    return "Python worker" if kind == "embedded" else "Python tier"
 
 
-def _paired_table(b: dict[str, Any], embedded: bool = True) -> list[str]:
+def _paired_table(b: dict[str, Any], kind: str) -> list[str]:
     """The paired c=1 measurement: per query the medians and the within-turn differences."""
     rows = [(n, q["paired"]) for n, q in b.get("sparql", {}).items() if "paired" in q]
     sides = ["ours", "floor", "store"] if any("floor" in p["p50_ms"] for _, p in rows) else ["ours", "store"]
     pairs = {"ours-store": "ours − store"}
     if "floor" in sides:
-        pairs |= {"ours-floor": "ours − floor (our layer)", "floor-store": f"floor − store ({FLOOR_LABEL[embedded][4:]})"}
+        pairs |= {"ours-floor": "ours − floor (our layer)", "floor-store": f"floor − store ({floor_label(kind)})"}
     cols = ["query", "turns", *(f"{s} p50" for s in sides), *pairs.values()]
     out = ["| " + " | ".join(cols) + " |", "| --- |" + " ---: |" * (len(cols) - 1)]
 
@@ -213,7 +214,7 @@ def markdown(res: dict[str, Any]) -> str:
             out += _sparql_table(b, top)
         if _paired(b):
             out += ["", "### c=1, paired (one request to each server per turn, the order rotating; ms; "
-                        "differences: median [quartiles] within a turn)", "", *_paired_table(b, kind == "embedded")]
+                        "differences: median [quartiles] within a turn)", "", *_paired_table(b, kind)]
         if b.get("deref"):
             out += ["", "### Documents", "", *_deref_table(b["deref"])]
         if b.get("scaling"):
@@ -241,9 +242,10 @@ def markdown(res: dict[str, Any]) -> str:
             "checks) is a third side, so ours − store splits into ours − floor (our layer) and floor − store. "
             "Embedded: the floor runs pyoxigraph on the same store (floor − store: pyoxigraph in a Python worker "
             "against the Oxigraph server's own process). Remote: the floor forwards the store's very request "
-            "(form fields and Accept as our backend sends them) over one kept-alive `http.client` connection per "
-            "worker and returns the store's bytes (floor − store: the least any Python tier in front of the store "
-            "costs, the client's new connection per request included).",
+            "(form fields and Accept as our backend sends them) through our HTTP client "
+            "(`sistercities/store/http.py`, one kept-alive connection per worker) and returns the store's bytes "
+            "(floor − store: the least any Python tier in front of the store costs, the client's new connection "
+            "per request included).",
             "- Both sides are measured in the same run, alternating which goes first per concurrency; every run "
             "waits for the server's backlog to drain before the next.",
             f"- 'Heavy' = the store's own endpoint needs > {HEAVY_MS:.0f} ms (p50 at c=1).",

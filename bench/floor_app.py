@@ -14,44 +14,33 @@ without that flag do (the build writes the union there, each triple once), so it
 
 from __future__ import annotations
 
-import http.client
 import io
 import os
 from collections.abc import Callable, Iterable
 from typing import IO, Any, cast
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
+from sistercities.store.http import Client, Dropped, Response
+
 _store: ox.Store | None = None
 _union = os.environ.get("UNION", "1") != "0"
-_upstream = urlsplit(os.environ.get("UPSTREAM", ""))
-_conn: http.client.HTTPConnection | None = None
+_upstream = os.environ.get("UPSTREAM", "")
+_client: Client | None = None  # sync workers: one thread each, so one client (one kept-alive connection)
 
 
-def forward(body: bytes, accept: str) -> tuple[str, str, bytes]:
-    """(status line, Content-Type, body) of the upstream's answer to ``body``; the connection is
-    kept while the upstream keeps it, and a request on a connection it dropped is sent once more."""
-    global _conn
+def forward(body: bytes, accept: str) -> Response:
+    """The upstream's answer to ``body``, through the remote backend's own HTTP client (its kept-alive
+    connection per thread); a request on a connection the upstream had dropped is sent once more."""
+    global _client
+    if _client is None:
+        _client = Client()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
-    for attempt in (1, 2):
-        if _conn is None:
-            _conn = http.client.HTTPConnection(_upstream.hostname or "127.0.0.1", _upstream.port or 80, timeout=600)
-        try:
-            _conn.request("POST", _upstream.path or "/", body=body, headers=headers)
-            resp = _conn.getresponse()
-            data = resp.read()
-        except (http.client.RemoteDisconnected, ConnectionError):
-            _conn.close()
-            _conn = None
-            if attempt == 2:
-                raise
-            continue
-        if resp.will_close:
-            _conn.close()
-            _conn = None
-        return f"{resp.status} {resp.reason}", resp.getheader("Content-Type", "application/octet-stream"), data
-    raise AssertionError("unreachable")
+    try:
+        return _client.request("POST", _upstream, data=body, headers=headers, timeout=(5.0, 600.0))
+    except Dropped:
+        return _client.request("POST", _upstream, data=body, headers=headers, timeout=(5.0, 600.0))
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -59,11 +48,13 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     if environ.get("PATH_INFO") == "/h":
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
         return [b"ok"]
-    if _upstream.netloc:
+    if _upstream:
         n = int(environ.get("CONTENT_LENGTH") or 0)
-        status, mime, body = forward(environ["wsgi.input"].read(n), environ.get("HTTP_ACCEPT", "*/*"))
-        start_response(status, [("Content-Type", mime), ("Content-Length", str(len(body)))])
-        return [body]
+        resp = forward(environ["wsgi.input"].read(n), environ.get("HTTP_ACCEPT", "*/*"))
+        mime = resp.headers.get("Content-Type", "application/octet-stream")
+        start_response(f"{resp.status_code} {resp.reason}", [("Content-Type", mime),
+                                                             ("Content-Length", str(len(resp.content)))])
+        return [resp.content]
     if _store is None:
         _store = ox.Store.read_only(os.environ["STORE"])
     if environ.get("REQUEST_METHOD") == "GET":  # GET /q?query=... (the cache-tier bench sends GET)
