@@ -213,6 +213,12 @@ def _serve_help() -> str:
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, build_dir: str | None) -> None:
     cfg = _settings(ctx, HOST=host, PORT=port, WORKERS=workers, BUILD_DIR=build_dir)
+    from sistercities import allocator
+
+    try:
+        library = allocator.resolve(str(cfg["ALLOCATOR"]))
+    except allocator.AllocatorError as e:
+        raise click.ClickException(f"cannot serve: {e}") from None
     # checked before gunicorn starts: its own answer is a retry loop of "Connection in use"
     if _port_in_use(str(cfg["HOST"]), int(cfg["PORT"])):
         other = _free_port_after(str(cfg["HOST"]), int(cfg["PORT"]))
@@ -230,7 +236,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
             check_store(rel.store_dir)
     except (NoBuildError, StoreError) as e:
         raise click.ClickException(f"cannot serve: {e}") from None
-    env = dict(os.environ)
+    env = allocator.preload_env(dict(os.environ), library)
     for s in settings_mod.SETTINGS:
         env[settings_mod.ENV_PREFIX + s.name] = str(cfg[s.name])
     env.pop(settings_mod.ENV_PREFIX + "CONFIG", None)
@@ -253,7 +259,9 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
         *(["--access-logfile", cfg["ACCESS_LOG"]] if cfg["ACCESS_LOG"] else []),
         "sistercities.app:create_app()",
     ]
-    click.echo(f"serving release {rel.version if rel else '(none yet)'} on http://{cfg['HOST']}:{cfg['PORT']}/", err=True)
+    malloc = f" (malloc: {library})" if library else ""
+    click.echo(f"serving release {rel.version if rel else '(none yet)'} on http://{cfg['HOST']}:{cfg['PORT']}/{malloc}",
+               err=True)
     if rel is not None:
         _warnings_hint(rel.manifest)
     sys.stdout.flush()
