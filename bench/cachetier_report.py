@@ -103,6 +103,12 @@ def cold_floor_lines(sp: dict[str, Any]) -> list[str]:
             + (f"{_fmt(min(vs))}–{_fmt(max(vs))}× the floor's throughput on the same queries." if vs else "–.")]
 
 
+def _cpu(run: dict[str, Any]) -> str:
+    """", CPU 7.6 ms" for a cold run that measured its CPU per answer (runs before 2026-12-07 21:00 did not)."""
+    ms = run.get("cpu_ms_per_answer")
+    return f", CPU {ms} ms" if ms is not None else ""
+
+
 def markdown(r: dict[str, Any]) -> str:
     cfg, m = r["config"], r["machine"]
     lines = [
@@ -111,6 +117,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"Run {r['started']} – {r.get('finished', '?')}, `python -m bench.cachetier`"
         f"{' --quick' if cfg['quick'] else ''}: {cfg['triples']:,} triples (seed {cfg['seed']}), "
         f"c={cfg['concurrency']}, {cfg['duration']} s per wrk run, {cfg['workers']} gunicorn workers, "
+        f"malloc: {cfg.get('allocator', 'system')} in our servers and the floor app (ALLOCATOR; the Oxigraph server "
+        "as shipped), "
         f"{m.get('nproc', '?')} cores, {m.get('platform', '?')}, {r.get('wrk', 'wrk')}. Every figure below is from this one run, "
         "side by side; ratios are to the Oxigraph server (`oxigraph serve-read-only`) on the same store.",
         "",
@@ -140,15 +148,18 @@ def markdown(r: dict[str, Any]) -> str:
                  for w in ("front", "cached", "nocache", "floor")]
         lines.append(f"| {q} | {e.get('oxigraph_alone_ms', '–')} | {ox:,} | " + " | ".join(cells)
                      + f" | {_share(e.get('front_cache_status'))} | {e.get('x_cache_after_warming') or '–'} |")
-    lines += ["", "## SPARQL, cold (QPS, × Oxigraph; p50 ms)", "",
+    lines += ["", "## SPARQL, cold (QPS, × Oxigraph; p50 ms; CPU ms per answer)", "",
+              "CPU per answer: the user and system time of every process of the server (its workers, or the "
+              "Oxigraph server) during the run, over the answers it gave; the settling probes after a run count too.", "",
               "| query | oxigraph | cached | nocache | floor app |",
               "|---|---|---|---|---|"]
     for q, e in sp.items():
         cold = e["cold"]
         ox = cold["oxigraph"]["qps"]
-        cells = [f"{cold[w]['qps']:,} ({_fmt(_ratio(cold[w]['qps'], ox))}×, p50 {cold[w]['p50_ms']})" if w in cold else "–"
-                 for w in ("cached", "nocache", "floor")]
-        lines.append(f"| {q} | {ox:,} (p50 {cold['oxigraph']['p50_ms']}) | " + " | ".join(cells) + " |")
+        cells = [f"{cold[w]['qps']:,} ({_fmt(_ratio(cold[w]['qps'], ox))}×, p50 {cold[w]['p50_ms']}{_cpu(cold[w])})"
+                 if w in cold else "–" for w in ("cached", "nocache", "floor")]
+        lines.append(f"| {q} | {ox:,} (p50 {cold['oxigraph']['p50_ms']}{_cpu(cold['oxigraph'])}) | "
+                     + " | ".join(cells) + " |")
     lines += cold_floor_lines(sp)
     d = r.get("documents", {})
     if d:

@@ -100,18 +100,19 @@ def start_ours(build_dir: Path, workers: int, log: Path, env: dict[str, str] | N
 
 
 def start_floor(store_dir: Path | None, workers: int, log: Path, threads: int = 1, *, union: bool = True,
-                upstream: str = "") -> Server:
+                upstream: str = "", env: dict[str, str] | None = None) -> Server:
     """The floor app under gunicorn: sync workers, or gthread (keeps connections alive) when threads > 1;
     ``union``: it reads the union of the graphs (else the store's default graph, as ours does);
-    ``upstream`` (a SPARQL endpoint's URL, instead of ``store_dir``): it forwards each request there."""
+    ``upstream`` (a SPARQL endpoint's URL, instead of ``store_dir``): it forwards each request there;
+    ``env``: more environment (e.g. the LD_PRELOAD of our servers' ALLOCATOR)."""
     port = free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     kind = ["--worker-class", "sync"] if threads == 1 else ["--worker-class", "gthread", "--threads", str(threads)]
     cmd = [gunicorn, "--workers", str(workers), *kind, "--bind", f"{HOST}:{port}",
            "--chdir", str(Path(__file__).resolve().parent.parent), "bench.floor_app:app"]
-    env = {**os.environ, "UNION": "1" if union else "0"}
-    env |= {"UPSTREAM": upstream} if upstream else {"STORE": str(store_dir)}
-    proc = _popen(cmd, log, env)
+    full = {**os.environ, **(env or {}), "UNION": "1" if union else "0"}
+    full |= {"UPSTREAM": upstream} if upstream else {"STORE": str(store_dir)}
+    proc = _popen(cmd, log, full)
     root = f"http://{HOST}:{port}"
     _wait(proc, root + "/h", log, "the floor app")
     return Server("floor", proc, root, log, "/h")
@@ -274,6 +275,20 @@ def _session_pids(sid: int) -> list[int]:
         if int(fields[3]) == sid:  # field 6 of stat: session id
             pids.append(int(entry))
     return pids
+
+
+def session_cpu(sid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a server's session."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _session_pids(sid):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])  # fields 14 and 15 of stat: utime, stime
+    return total / tick
 
 
 def session_memory(sid: int) -> dict[str, float]:

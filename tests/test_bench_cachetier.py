@@ -115,3 +115,33 @@ def test_results_file_reports_the_floor_beside_every_cold_query() -> None:
     assert trivial.endswith("| – |")  # not measured there: a dash, not a made-up figure
     assert "floor" not in "".join(cachetier_report.cold_floor_lines({"q": {"oxigraph_alone_ms": 9.0, "cold": {
         "oxigraph": _run(100), "cached": _run(90)}}}))  # no floor figures: no sentence
+
+
+def test_cold_rows_carry_the_cpu_per_answer_when_it_was_measured() -> None:
+    r = result()
+    cold = r["sparql"]["06-label-search"]["cold"]
+    cold["oxigraph"]["cpu_ms_per_answer"], cold["cached"]["cpu_ms_per_answer"] = 14.5, 17.2
+    md = cachetier_report.markdown(r)
+    row = next(line for line in md.splitlines() if line.startswith("| 06-label-search | 400 (p50 40"))
+    assert row.startswith("| 06-label-search | 400 (p50 40, CPU 14.5 ms) | 380 (0.95×, p50 42, CPU 17.2 ms) | 390 (0.97×, p50 41) |"), row
+    assert "CPU per answer: the user and system time of every process of the server" in md
+
+
+def test_session_cpu_counts_every_process_of_a_session() -> None:
+    import time
+
+    from bench import servers
+
+    spin = ("import os, time\nos.fork()\n"  # two processes in one session, each spinning 0.4 s
+            "t = time.process_time()\nwhile time.process_time() - t < 0.4: pass\ntime.sleep(30)")
+    proc = subprocess.Popen([sys.executable, "-c", spin], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        used = 0.0
+        while time.monotonic() < deadline and used < 0.75:
+            used = servers.session_cpu(proc.pid)
+            time.sleep(0.1)
+        assert used >= 0.75, used  # parent and forked child each spun 0.4 s
+        assert servers.session_cpu(proc.pid + 10_000_000) == 0.0  # no such session: nothing
+    finally:
+        servers.stop(proc)
